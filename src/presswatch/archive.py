@@ -1,0 +1,226 @@
+"""The use cases, in one place: the CLI (and later the web app, API and workers) call these.
+
+`Archive` wires the pure core (parse, normalize) to a store. It owns the order of the
+steps and the rule that one bad input never stops the others: every input ends as a
+report, with the reason when it failed, and the archive keeps everything it held before.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from presswatch.errors import FeedParseError, NotAFeedError, PresswatchError, UsageError
+from presswatch.formats import parse_feed
+from presswatch.normalize.article import feed_key, normalize_feed
+from presswatch.store import Store, open_store
+from presswatch.store.records import (
+    ArticleDetail,
+    IngestCounts,
+    SourceSummary,
+    StoredArticle,
+)
+
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".txt", ".feed"})
+SAVE_BATCH = 1_000
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """One thing to ingest, as the user named it: a file path, or '-' for standard input."""
+
+    location: str
+    kind: str  # file | stdin
+    error: str | None = None  # set when the name could not be resolved to something readable
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    location: str
+    status: str  # ok | partial | failed
+    error: str | None = None
+    feed_title: str | None = None
+    items: int = 0
+    counts: IngestCounts = field(default_factory=IngestCounts)
+    problems: tuple[str, ...] = ()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def expand_inputs(names: Sequence[str]) -> list[InputRef]:
+    """Files as named; folders and globs expand to the feed-like files inside, sorted."""
+    refs: list[InputRef] = []
+    for name in names:
+        if name == "-":
+            refs.append(InputRef("-", "stdin"))
+        elif name.startswith(("http://", "https://")):
+            refs.append(
+                InputRef(
+                    name,
+                    "url",
+                    error="fetching from the web is not available yet: save the feed to a file "
+                    "and ingest the file",
+                )
+            )
+        elif os.path.isdir(name):
+            found = sorted(
+                p for p in Path(name).rglob("*")
+                if p.is_file() and p.suffix.lower() in FEED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(name).parts)
+            )
+            if not found:
+                refs.append(InputRef(name, "file", error="the folder holds no feed files"))
+            refs.extend(InputRef(str(p), "file") for p in found)
+        elif os.path.isfile(name):
+            refs.append(InputRef(name, "file"))
+        elif glob.has_magic(name):
+            matches = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
+            if not matches:
+                refs.append(InputRef(name, "file", error="no file matches this pattern"))
+            refs.extend(InputRef(p, "file") for p in matches)
+        else:
+            refs.append(InputRef(name, "file", error="no such file or folder"))
+    return refs
+
+
+class Archive:
+    """The archive a user works with: open it with `open_archive`, close it when done."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self._clock = clock
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest -------------------------------------------------------------------------
+
+    def ingest(
+        self, names: Sequence[str], on_done: Callable[[IngestReport], None] | None = None
+    ) -> list[IngestReport]:
+        reports = []
+        for ref in expand_inputs(names):
+            report = self.ingest_ref(ref)
+            reports.append(report)
+            if on_done is not None:
+                on_done(report)
+        return reports
+
+    def ingest_ref(self, ref: InputRef) -> IngestReport:
+        location = ref.location if ref.kind != "file" else os.path.abspath(ref.location)
+        if ref.error:
+            return IngestReport(ref.location, "failed", error=ref.error)
+        try:
+            data = _read(ref)
+        except OSError as exc:
+            return IngestReport(ref.location, "failed", error=f"cannot read it: {exc.strerror}")
+        return self.ingest_bytes(data, location=location, kind=ref.kind, shown_as=ref.location)
+
+    def ingest_bytes(
+        self,
+        data: bytes,
+        *,
+        location: str,
+        kind: str = "file",
+        content_type: str | None = None,
+        shown_as: str | None = None,
+    ) -> IngestReport:
+        """Parse, normalize and store one document; failures end in the report, not raised."""
+        shown = shown_as or location
+        now = self._clock()
+        source_id = self.store.upsert_source(location, kind, now)
+        fetch_id = self.store.begin_fetch(source_id, now)
+        try:
+            parsed = parse_feed(data, content_type=content_type, location=location)
+        except (NotAFeedError, FeedParseError) as exc:
+            self.store.finish_fetch(
+                fetch_id, status="error", error=str(exc), feed_id=None, parsed=None,
+                raw=data, counts=IngestCounts(), now=self._clock(),
+            )
+            return IngestReport(shown, "failed", error=str(exc))
+        key = feed_key(parsed, location)
+        counts = IngestCounts()
+        try:
+            feed_id = self.store.upsert_feed(key, parsed, now)
+            articles = normalize_feed(parsed, key, now=now)
+            for start in range(0, len(articles), SAVE_BATCH):
+                batch = articles[start : start + SAVE_BATCH]
+                counts = counts + self.store.save_articles(feed_id, source_id, fetch_id, batch, now)
+        except PresswatchError as exc:
+            self.store.finish_fetch(
+                fetch_id, status="error", error=str(exc), feed_id=None, parsed=parsed,
+                raw=data, counts=counts, now=self._clock(),
+            )
+            return IngestReport(shown, "failed", error=str(exc), feed_title=parsed.title)
+        status = "partial" if parsed.truncated else "ok"
+        self.store.finish_fetch(
+            fetch_id, status=status, error=None, feed_id=feed_id, parsed=parsed, raw=data,
+            counts=counts, now=self._clock(),
+        )
+        return IngestReport(
+            shown, status, feed_title=parsed.title, items=len(parsed.entries), counts=counts,
+            problems=parsed.problems,
+        )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def articles(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+        order: str = "newest",
+    ) -> Iterator[StoredArticle]:
+        return self.store.iter_articles(
+            since=since, until=until, source=source, limit=limit, order=order
+        )
+
+    def article(self, article_id: int) -> ArticleDetail:
+        detail = self.store.get_article(article_id)
+        if detail is None:
+            raise UsageError(f"no article with id {article_id} in this archive")
+        return detail
+
+    def sources(self) -> list[SourceSummary]:
+        return self.store.list_sources()
+
+    def count(self) -> int:
+        return self.store.count_articles()
+
+
+def open_archive(target: str | os.PathLike[str] | None = None) -> Archive:
+    """Open (creating and migrating if needed) the archive at a path or PostgreSQL URL."""
+    return Archive(open_store(str(target or default_target())))
+
+
+def default_target() -> str:
+    return os.environ.get("PRESSWATCH_DB") or "presswatch.db"
+
+
+def _read(ref: InputRef) -> bytes:
+    if ref.kind == "stdin":
+        return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)[:MAX_INPUT_BYTES]
+    return Path(ref.location).read_bytes()
+
+
+def total(reports: Iterable[IngestReport]) -> IngestCounts:
+    counts = IngestCounts()
+    for report in reports:
+        counts = counts + report.counts
+    return counts

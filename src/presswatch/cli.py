@@ -1,0 +1,348 @@
+"""The `presswatch` command: parse arguments, call the archive, print. Nothing more."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from presswatch.archive import Archive, IngestReport, default_target, open_archive, total
+from presswatch.errors import PresswatchError, UsageError
+from presswatch.store.records import ArticleDetail, StoredArticle
+
+FORMATS = click.Choice(["table", "json", "jsonl", "csv"])
+
+
+class Context:
+    def __init__(self, db: str, debug: bool) -> None:
+        self.db = db
+        self.debug = debug
+
+    def open(self) -> Archive:
+        return open_archive(self.db)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="PRESSWATCH_DB",
+    default=None,
+    metavar="PATH|URL",
+    help="The archive: a file path for SQLite (default ./presswatch.db) or a "
+    "postgresql://user@host/dbname URL. Also read from PRESSWATCH_DB.",
+)
+@click.option("--debug", is_flag=True, help="Show full tracebacks when something fails.")
+@click.version_option(package_name="presswatch")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
+    """presswatch: an archive of news feeds you can search and analyse.
+
+    Start with `presswatch ingest FEEDFILE`, then `presswatch articles`.
+    """
+    ctx.obj = Context(db or default_target(), debug)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE|FOLDER|GLOB|-...")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the closing summary.")
+@click.pass_obj
+def ingest(obj: Context, inputs: tuple[str, ...], quiet: bool) -> None:
+    """Read feeds into the archive.
+
+    Each input is a feed file (RSS, Atom, JSON Feed, or a text dump of a feed), a folder
+    (every feed file inside), a glob such as 'feeds/*.xml', or '-' for standard input.
+    Reading the same feed again adds nothing; changed articles keep their earlier text as
+    a revision. One input failing never stops the others.
+    """
+    from presswatch.archive import expand_inputs
+
+    with obj.open() as archive:
+        refs = expand_inputs(inputs)
+        reports: list[IngestReport] = []
+        show_bar = not quiet and sys.stderr.isatty() and len(refs) > 1
+        with click.progressbar(
+            refs, label="Ingesting", file=sys.stderr, show_pos=True, hidden=not show_bar
+        ) as bar:
+            for ref in bar:
+                report = archive.ingest_ref(ref)
+                reports.append(report)
+                if not quiet and not show_bar:
+                    click.echo(_report_line(report), err=True)
+        if show_bar:
+            for report in reports:
+                if report.status != "ok":
+                    click.echo(_report_line(report), err=True)
+        _print_summary(reports)
+    if any(r.status == "failed" for r in reports):
+        sys.exit(1)
+
+
+def _report_line(report: IngestReport) -> str:
+    if report.status == "failed":
+        return f"FAILED {report.location}: {report.error}"
+    c = report.counts
+    line = (
+        f"{report.status.upper():7}{report.location}: {report.feed_title or '(untitled feed)'}"
+        f" - {report.items} items, {c.new} new, {c.updated} updated, {c.unchanged} unchanged"
+    )
+    if c.skipped:
+        line += f", {c.skipped} skipped"
+    for problem in report.problems:
+        line += f"\n         note: {problem}"
+    return line
+
+
+def _print_summary(reports: list[IngestReport]) -> None:
+    failed = sum(r.status == "failed" for r in reports)
+    c = total(reports)
+    click.echo(
+        f"{len(reports)} input(s): {len(reports) - failed} read, {failed} failed. "
+        f"Articles: {c.new} new, {c.updated} updated, {c.unchanged} unchanged, "
+        f"{c.skipped} skipped."
+    )
+    for reason, count in c.skipped_reasons:
+        click.echo(f"  skipped {count}: {reason}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--since", type=click.DateTime(), help="Only articles published on or after this date.")
+@click.option("--until", type=click.DateTime(), help="Only articles published before this date.")
+@click.option("--source", help="Only articles from feeds whose name, site or file contains this.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
+@click.option("--oldest-first", is_flag=True, help="Oldest first (default: newest first).")
+@click.pass_obj
+def articles(
+    obj: Context,
+    fmt: str,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+    limit: int | None,
+    oldest_first: bool,
+) -> None:
+    """List archived articles, newest first."""
+    with obj.open() as archive:
+        rows = archive.articles(
+            since=_utc(since), until=_utc(until), source=source, limit=limit,
+            order="oldest" if oldest_first else "newest",
+        )
+        _emit(rows, fmt)
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def show(obj: Context, article_id: int, fmt: str) -> None:
+    """Show one article: its metadata, where it came from, and its clean text."""
+    with obj.open() as archive:
+        detail = archive.article(article_id)
+    if fmt == "json":
+        click.echo(json.dumps(_detail_record(detail), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_detail_text(detail))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def sources(obj: Context, fmt: str) -> None:
+    """What was ingested from where: article counts, last read, last error."""
+    with obj.open() as archive:
+        rows = archive.sources()
+    if fmt == "json":
+        click.echo(json.dumps([_jsonable(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No sources yet. Add some with: presswatch ingest FEEDFILE")
+        return
+    table = [
+        [
+            r.location, r.feed_title or "", str(r.articles), _when(r.last_fetch_at),
+            r.last_status or "", r.last_error or "",
+        ]
+        for r in rows
+    ]
+    _table(["source", "feed", "articles", "last read", "status", "last error"], table)
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def article_record(a: StoredArticle) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "source": a.source,
+        "feed_url": a.feed_url,
+        "guid": a.guid,
+        "url": a.url,
+        "original_url": a.original_url,
+        "title": a.title,
+        "authors": list(a.authors),
+        "published": _iso(a.published),
+        "published_raw": a.published_raw,
+        "date_flag": a.date_flag,
+        "summary": a.summary,
+        "text": a.text,
+        "language": a.language,
+        "republished_from": a.republished_from,
+        "categories": list(a.categories),
+        "first_seen": _iso(a.first_seen),
+    }
+
+
+def _emit(rows: Iterable[StoredArticle], fmt: str) -> None:
+    out = sys.stdout
+    if fmt == "jsonl":
+        for a in rows:
+            out.write(json.dumps(article_record(a), ensure_ascii=False) + "\n")
+    elif fmt == "json":
+        out.write("[")
+        for i, a in enumerate(rows):
+            out.write(("," if i else "") + "\n" + json.dumps(article_record(a), ensure_ascii=False))
+        out.write("\n]\n")
+    elif fmt == "csv":
+        writer: Any = None
+        for a in rows:
+            record = article_record(a)
+            record["authors"] = "; ".join(record["authors"])
+            record["categories"] = "; ".join(record["categories"])
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(record))
+                writer.writeheader()
+            writer.writerow(record)
+    else:
+        width = shutil.get_terminal_size((120, 20)).columns
+        table = [
+            [str(a.id), _when(a.published) or "?", a.source or "", a.title or "(no title)"]
+            for a in rows
+        ]
+        if not table:
+            click.echo("No articles match.")
+            return
+        _table(["id", "published", "source", "title"], table, width)
+
+
+def _table(headers: list[str], rows: list[list[str]], width: int = 160) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    for i in range(len(widths) - 1):
+        widths[i] = min(widths[i], 40)
+    last = max(10, width - sum(widths[:-1]) - 2 * (len(widths) - 1))
+    widths[-1] = min(widths[-1], last)
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(_fit(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    click.echo(line(headers))
+    click.echo(line(["-" * w for w in widths]))
+    for r in rows:
+        click.echo(line(r))
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def _detail_record(d: ArticleDetail) -> dict[str, Any]:
+    record = article_record(d.article)
+    record["content_html"] = d.article.content_html
+    record["last_seen"] = _iso(d.article.last_seen)
+    record["feeds"] = [_jsonable(f) for f in d.feeds]
+    record["fetches"] = [_jsonable(f) for f in d.fetches]
+    record["revisions"] = [_jsonable(r) for r in d.revisions]
+    return record
+
+
+def _detail_text(d: ArticleDetail) -> str:
+    a = d.article
+    lines = [a.title or "(no title)", "=" * min(len(a.title or "") or 10, 100)]
+
+    def field(label: str, value: object) -> None:
+        if value not in (None, "", [], ()):
+            lines.append(f"{label:17}{value}")
+
+    field("id", a.id)
+    field("url", a.url)
+    if a.original_url and a.original_url != a.url:
+        field("as given", a.original_url)
+    field("authors", ", ".join(a.authors))
+    published = _iso(a.published)
+    if a.date_flag:
+        published = f"{published or '(unknown)'}  [date {a.date_flag}: {a.published_raw!r}]"
+    field("published", published)
+    field("source", a.source)
+    field("feed", a.feed_url)
+    field("guid", a.guid)
+    field("language", a.language)
+    field("republished from", a.republished_from)
+    field("categories", ", ".join(a.categories))
+    field("first seen", _iso(a.first_seen))
+    if d.feeds:
+        lines.append("seen in:")
+        lines += [f"  - {f.title or f.url} (guid {f.guid!r}, first {_iso(f.first_seen)})" for f in d.feeds]
+    if d.fetches:
+        lines.append("fetches:")
+        lines += [f"  - #{f.id} {_iso(f.started_at)} {f.status} {f.location}" for f in d.fetches]
+    if d.revisions:
+        lines.append(f"revisions: {len(d.revisions)} earlier version(s)")
+        lines += [f"  - replaced {_iso(r.replaced_at)}: {r.title}" for r in d.revisions]
+    lines += ["", a.text or "(no text)"]
+    return "\n".join(lines)
+
+
+def _jsonable(obj: Any) -> Any:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: _jsonable(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, datetime):
+        return _iso(obj)
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: analyst-facing errors without tracebacks unless --debug."""
+    debug = "--debug" in (argv if argv is not None else sys.argv)
+    try:
+        cli.main(args=argv, prog_name="presswatch", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Stopped.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except PresswatchError as exc:
+        if debug:
+            raise
+        click.echo(f"presswatch: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, UsageError) else 1)
+    except BrokenPipeError:
+        sys.exit(0)

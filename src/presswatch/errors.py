@@ -1,0 +1,34 @@
+"""One small hierarchy of errors, so every edge can tell a user what failed and what to do."""
+
+from __future__ import annotations
+
+
+class PresswatchError(Exception):
+    """Base of every error presswatch raises on purpose; its message is for the analyst."""
+
+
+class NotAFeedError(PresswatchError):
+    """The input is readable but is not a feed (an HTML page, an empty body, other JSON...).
+
+    `kind` names what it is instead, so the message can say so rather than "0 articles".
+    """
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        self.kind = kind
+        self.detail = detail
+        msg = f"not a feed: this looks like {kind}"
+        if detail:
+            msg += f" ({detail})"
+        super().__init__(msg)
+
+
+class FeedParseError(PresswatchError):
+    """The input claims to be a feed but nothing usable could be recovered from it."""
+
+
+class ArchiveError(PresswatchError):
+    """The archive could not be opened, migrated or written."""
+
+
+class UsageError(PresswatchError):
+    """The user asked for something that cannot be done as asked (bad option, unknown id)."""

@@ -1,0 +1,190 @@
+"""Turn the items of a parsed feed into normalized articles with stable identities.
+
+Identity has to survive what feeds do in the wild: the same story carried by a topic feed
+and the outlet's main feed, links that flip between http and https or gain a "www.",
+guids on a staging host that is not the article's (the seed's `strategic-culture.lo`),
+items without guids, and feeds that give every item the same guid. So the key is the
+canonical article URL (scheme and www folded) when there is one, else the guid within its
+feed, else a hash of the content; within one document a key already taken falls through
+to the next kind, so every distinct item is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+from datetime import datetime
+from urllib.parse import urljoin
+
+from presswatch.normalize.bylines import (
+    extract_byline,
+    extract_source_line,
+    person_name,
+    split_authors,
+)
+from presswatch.normalize.dates import parse_date
+from presswatch.normalize.html import html_to_text, sanitize_html
+from presswatch.normalize.urls import canonical_url, url_identity
+from presswatch.types import Article, ParsedEntry, ParsedFeed
+
+MAX_TITLE_CHARS = 2_000
+MAX_SUMMARY_CHARS = 600
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def feed_key(feed: ParsedFeed, location: str | None = None) -> str:
+    """The feed's own identity: its site link and title, else its self link.
+
+    Not the file or URL it was read from, so the same feed read from another copy, from
+    its text dump or from its XML form is recognised as the same feed.
+    """
+    link = canonical_url(feed.link)
+    title = _SPACE.sub(" ", feed.title or "").strip().casefold()
+    if link and title:
+        return f"site:{url_identity(link)}|{title}"
+    self_link = canonical_url(feed.self_link)
+    if self_link:
+        return f"self:{url_identity(self_link)}"
+    if link:
+        return f"site:{url_identity(link)}|"
+    if title:
+        return f"title:{title}"
+    return f"location:{location or ''}"
+
+
+def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> list[Article]:
+    """Normalize every entry; keys already used in this document fall through (see module)."""
+    articles: list[Article] = []
+    taken: set[str] = set()
+    base = canonical_url(feed.link) or canonical_url(feed.self_link)
+    for position, entry in enumerate(feed.entries):
+        article = normalize_entry(entry, key, base=base, language=feed.language, now=now)
+        article = _untaken(article, entry, key, taken, position)
+        taken.add(article.key)
+        articles.append(article)
+    return articles
+
+
+def normalize_entry(
+    entry: ParsedEntry,
+    feed_key: str,
+    *,
+    base: str | None = None,
+    language: str | None = None,
+    now: datetime,
+) -> Article:
+    original = _item_link(entry, base)
+    url = canonical_url(original)
+    title = _title(entry)
+    notes: list[str] = []
+    if len(title) > MAX_TITLE_CHARS:
+        notes.append(f"title cut from {len(title):,} to {MAX_TITLE_CHARS:,} characters")
+        title = title[:MAX_TITLE_CHARS].rstrip() + "…"
+
+    body_html = entry.content_html or entry.summary_html or ""
+    content_html = sanitize_html(body_html, base_url=url) if body_html else None
+    paragraphs = _paragraphs(html_to_text(content_html)) if content_html else []
+
+    byline_authors, paragraphs = extract_byline(paragraphs)
+    republished_from, paragraphs = extract_source_line(paragraphs)
+    text = "\n\n".join(paragraphs)
+
+    authors = _authors(entry.authors) or tuple(person_name(a) for a in byline_authors)
+    summary = _summary(entry, paragraphs)
+
+    raw_date = entry.published_raw or entry.updated_raw
+    published = parse_date(raw_date, now=now)
+    updated = parse_date(entry.updated_raw, now=now).value if entry.updated_raw else None
+
+    content_hash = hashlib.sha256(f"{title}\x00{text}".encode()).hexdigest()
+    if url:
+        key = "url:" + url_identity(url)
+    elif entry.guid:
+        key = f"guid:{feed_key}:{entry.guid}"
+    else:
+        key = "hash:" + content_hash
+    return Article(
+        key=key,
+        url=url,
+        original_url=original,
+        guid=entry.guid,
+        title=title,
+        authors=authors,
+        published=published.value,
+        published_raw=raw_date,
+        date_flag=published.flag,
+        updated=updated,
+        summary=summary,
+        content_html=content_html,
+        text=text,
+        language=(entry.language or language or None),
+        republished_from=republished_from,
+        categories=tuple(dict.fromkeys(c.strip() for c in entry.categories if c.strip())),
+        enclosures=entry.enclosures,
+        content_hash=content_hash,
+        notes=tuple(notes),
+    )
+
+
+def _untaken(
+    article: Article, entry: ParsedEntry, feed_key: str, taken: set[str], position: int
+) -> Article:
+    if article.key not in taken or article.key.startswith("url:"):
+        return replace(article, position=position)
+    candidates = []
+    if entry.guid:
+        candidates.append(f"guid:{feed_key}:{entry.guid}")
+    candidates.append("hash:" + article.content_hash)
+    for candidate in candidates:
+        if candidate not in taken:
+            return replace(article, key=candidate, position=position)
+    return replace(article, position=position)
+
+
+def _item_link(entry: ParsedEntry, base: str | None) -> str | None:
+    """The item's link as given (resolved), falling back to a permalink guid."""
+    for candidate in (entry.link, entry.guid if entry.guid_is_permalink is not False else None):
+        if candidate and canonical_url(candidate, base):
+            return urljoin(base, candidate.strip()) if base else candidate.strip()
+    return None
+
+
+def _title(entry: ParsedEntry) -> str:
+    title = entry.title or ""
+    if entry.title_is_html:
+        title = html_to_text(sanitize_html(title))
+    return _SPACE.sub(" ", _CONTROL.sub("", title)).strip()
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in (p.strip() for p in text.split("\n\n")) if p]
+
+
+def _authors(raw: tuple[str, ...]) -> tuple[str, ...]:
+    names: list[str] = []
+    for item in raw:
+        for name in split_authors(item):
+            tidy = person_name(name)
+            if tidy and tidy not in names:
+                names.append(tidy)
+    return tuple(names)
+
+
+def _summary(entry: ParsedEntry, paragraphs: list[str]) -> str | None:
+    """The feed's own excerpt when it says more than a byline, else the first paragraph."""
+    if entry.summary_html and entry.content_html:
+        candidate = _paragraphs(html_to_text(sanitize_html(entry.summary_html)))
+        byline, rest = extract_byline(candidate)
+        if rest:
+            return _shorten(" ".join(rest))
+    return _shorten(paragraphs[0]) if paragraphs else None
+
+
+def _shorten(text: str) -> str:
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) <= MAX_SUMMARY_CHARS:
+        return text
+    cut = text[:MAX_SUMMARY_CHARS].rsplit(" ", 1)[0]
+    return cut + " …"
