@@ -1,0 +1,260 @@
+"""Versioned, atomic schema migrations, run at every open for both backends.
+
+Each migration is a Python function applied in its own transaction together with its
+row in `schema_version`, so a crash leaves the archive at the previous version, never
+half-way. Opening an up-to-date archive only reads the version. Concurrent openers are
+serialized (PostgreSQL advisory lock, SQLite BEGIN IMMEDIATE) and re-check the version
+after taking the lock.
+
+Migrations are frozen history: never edit one that has shipped. `_v1` therefore holds
+its own copy of the initial tables; schema.py describes the current shape and a test
+checks that the two agree after all migrations ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
+
+from presswatch.errors import ArchiveError
+from presswatch.store.columns import CleanText, JSONValue, UTCDateTime
+from presswatch.store.schema import schema_version
+
+_PG_LOCK_ID = 7_204_913_305  # arbitrary, constant: "presswatch migrations"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _v1(conn: Connection) -> None:
+    md = MetaData()
+    Id = BigInteger().with_variant(Integer(), "sqlite")
+
+    def _id() -> Column[int]:
+        return Column("id", Id, Identity(), primary_key=True)
+
+    def _ref(name: str, target: str, *, nullable: bool = True) -> Column[int]:
+        return Column(name, Id, ForeignKey(target), nullable=nullable)
+
+    Table(
+        "sources",
+        md,
+        _id(),
+        Column("location", CleanText, nullable=False, unique=True),
+        Column("kind", String(8), nullable=False),
+        Column("added_at", UTCDateTime, nullable=False),
+        Column("last_fetch_at", UTCDateTime),
+        Column("last_status", String(16)),
+        Column("last_error", CleanText),
+        Column("fetch_count", Integer, nullable=False),
+        Column("error_count", Integer, nullable=False),
+        _ref("feed_id", "feeds.id"),
+    )
+
+    Table(
+        "feeds",
+        md,
+        _id(),
+        Column("key", CleanText, nullable=False, unique=True),
+        Column("title", CleanText),
+        Column("link", CleanText),
+        Column("link_host", CleanText),
+        Column("self_url", CleanText),
+        Column("description", CleanText),
+        Column("language", CleanText),
+        Column("generator", CleanText),
+        Column("format", String(16)),
+        Column("ttl", Integer),
+        Column("update_period", CleanText),
+        Column("update_frequency", Integer),
+        Column("update_base", CleanText),
+        Column("skip_hours", JSONValue),
+        Column("skip_days", JSONValue),
+        Column("next_url", CleanText),
+        Column("prev_archive_url", CleanText),
+        Column("image", CleanText),
+        Column("updated_raw", CleanText),
+        Column("first_seen", UTCDateTime, nullable=False),
+        Column("last_seen", UTCDateTime, nullable=False),
+    )
+
+    Table(
+        "blobs",
+        md,
+        Column("sha256", String(64), primary_key=True),
+        Column("size", BigInteger, nullable=False),
+        Column("data", LargeBinary, nullable=False),
+    )
+
+    fetches = Table(
+        "fetches",
+        md,
+        _id(),
+        _ref("source_id", "sources.id", nullable=False),
+        _ref("feed_id", "feeds.id"),
+        Column("started_at", UTCDateTime, nullable=False),
+        Column("finished_at", UTCDateTime),
+        Column("status", String(16), nullable=False),
+        Column("error", CleanText),
+        Column("format", String(16)),
+        Column("parser", String(32)),
+        Column("encoding", CleanText),
+        Column("encoding_reason", CleanText),
+        Column("problems", JSONValue),
+        Column("blob_sha256", String(64), ForeignKey("blobs.sha256")),
+        Column("items", Integer, nullable=False),
+        Column("new", Integer, nullable=False),
+        Column("updated", Integer, nullable=False),
+        Column("unchanged", Integer, nullable=False),
+        Column("skipped", Integer, nullable=False),
+        Column("skipped_reasons", JSONValue),
+    )
+
+    articles = Table(
+        "articles",
+        md,
+        _id(),
+        Column("key", CleanText, nullable=False, unique=True),
+        Column("url", CleanText),
+        Column("original_url", CleanText),
+        Column("guid", CleanText),
+        Column("title", CleanText, nullable=False),
+        Column("authors", JSONValue, nullable=False),
+        Column("published", UTCDateTime),
+        Column("published_raw", CleanText),
+        Column("date_flag", String(16)),
+        Column("updated", UTCDateTime),
+        Column("first_seen", UTCDateTime, nullable=False),
+        Column("last_seen", UTCDateTime, nullable=False),
+        Column("summary", CleanText),
+        Column("content_html", CleanText),
+        Column("text", CleanText, nullable=False),
+        Column("language", CleanText),
+        Column("republished_from", CleanText),
+        Column("categories", JSONValue, nullable=False),
+        Column("enclosures", JSONValue, nullable=False),
+        Column("content_hash", String(128), nullable=False),
+        _ref("feed_id", "feeds.id", nullable=False),
+        _ref("source_id", "sources.id", nullable=False),
+        _ref("fetch_id", "fetches.id"),
+    )
+
+    article_feeds = Table(
+        "article_feeds",
+        md,
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("feed_id", Id, ForeignKey("feeds.id"), primary_key=True),
+        Column("guid", CleanText),
+        _ref("fetch_id", "fetches.id"),
+        Column("position", Integer, nullable=False),
+        Column("first_seen", UTCDateTime, nullable=False),
+        Column("last_seen", UTCDateTime, nullable=False),
+    )
+
+    revisions = Table(
+        "revisions",
+        md,
+        _id(),
+        _ref("article_id", "articles.id", nullable=False),
+        Column("replaced_at", UTCDateTime, nullable=False),
+        _ref("fetch_id", "fetches.id"),
+        Column("title", CleanText, nullable=False),
+        Column("authors", JSONValue, nullable=False),
+        Column("summary", CleanText),
+        Column("content_html", CleanText),
+        Column("text", CleanText, nullable=False),
+        Column("content_hash", String(128), nullable=False),
+    )
+
+    Index("ix_articles_published", articles.c.published)
+    Index("ix_articles_guid", articles.c.guid)
+    Index("ix_articles_feed_id", articles.c.feed_id)
+    Index("ix_article_feeds_feed_guid", article_feeds.c.feed_id, article_feeds.c.guid)
+    Index("ix_fetches_source_id", fetches.c.source_id)
+    Index("ix_revisions_article_id", revisions.c.article_id)
+    md.create_all(conn)
+
+
+def _v2(conn: Connection) -> None:
+    # Timelines order and filter by COALESCE(published, first_seen); an index on
+    # `published` alone serves neither, and costs every insert.
+    conn.execute(text("DROP INDEX ix_articles_published"))
+    md = MetaData()
+    articles = Table(
+        "articles",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("published", UTCDateTime),
+        Column("first_seen", UTCDateTime),
+    )
+    Index(
+        "ix_articles_timeline",
+        func.coalesce(articles.c.published, articles.c.first_seen),
+        articles.c.id,
+    ).create(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial tables", _v1),
+    Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    if not conn.dialect.has_table(conn, "schema_version"):
+        return 0
+    return int(
+        conn.execute(select(func.coalesce(func.max(schema_version.c.version), 0))).scalar_one()
+    )
+
+
+def migrate(engine: Engine, *, upto: int = LATEST) -> int:
+    """Bring the archive to version `upto`, one transaction per migration; return the version."""
+    while True:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+            schema_version.create(conn, checkfirst=True)
+            version = current_version(conn)
+            if version > LATEST:
+                raise ArchiveError(
+                    f"this archive is at schema version {version}, newer than this presswatch "
+                    f"knows (up to {LATEST}): upgrade presswatch to open it"
+                )
+            pending = [m for m in MIGRATIONS if version < m.version <= upto]
+            if not pending:
+                return version
+            step = pending[0]
+            step.apply(conn)
+            conn.execute(
+                insert(schema_version).values(
+                    version=step.version,
+                    applied_at=datetime.now(UTC),
+                    description=step.description,
+                )
+            )

@@ -1,0 +1,127 @@
+"""Plain frozen values the store hands back, so no SQLAlchemy object leaks past it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from presswatch.types import Enclosure
+
+
+@dataclass(frozen=True, slots=True)
+class IngestCounts:
+    """What one batch did to the archive; `skipped_reasons` pairs a reason with its count."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    skipped_reasons: tuple[tuple[str, int], ...] = ()
+
+    def __add__(self, other: IngestCounts) -> IngestCounts:
+        reasons = dict(self.skipped_reasons)
+        for reason, n in other.skipped_reasons:
+            reasons[reason] = reasons.get(reason, 0) + n
+        return IngestCounts(
+            self.new + other.new,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.skipped + other.skipped,
+            tuple(reasons.items()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """An archived article with the names an analyst reads it by.
+
+    `source` is the title of the feed it was first seen in, else that source's location;
+    `feed_url` is that feed's self URL, else its site link.
+    """
+
+    id: int
+    key: str
+    source: str | None
+    feed_url: str | None
+    guid: str | None
+    url: str | None
+    original_url: str | None
+    title: str
+    authors: tuple[str, ...]
+    published: datetime | None
+    published_raw: str | None
+    date_flag: str | None
+    updated: datetime | None
+    summary: str | None
+    text: str
+    content_html: str | None
+    language: str | None
+    republished_from: str | None
+    first_seen: datetime
+    last_seen: datetime
+    categories: tuple[str, ...]
+    enclosures: tuple[Enclosure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSighting:
+    """One feed an article appeared in (its title and self URL or link), under which guid."""
+
+    title: str | None
+    url: str | None
+    guid: str | None
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """A fetch that brought, changed or last saw an article; `blob_sha256` finds its raw bytes."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    location: str
+    status: str
+    error: str | None
+    blob_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRecord:
+    """An earlier text of an article, kept when a later fetch changed it."""
+
+    replaced_at: datetime
+    fetch_id: int | None
+    title: str
+    authors: tuple[str, ...]
+    summary: str | None
+    text: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDetail:
+    """A stored article with its provenance: the feeds, fetches and earlier texts."""
+
+    article: StoredArticle
+    feeds: tuple[FeedSighting, ...]
+    fetches: tuple[FetchRecord, ...]
+    revisions: tuple[RevisionRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """One source as the `sources` listing shows it: health and how much it brought."""
+
+    id: int
+    location: str
+    kind: str
+    feed_title: str | None
+    articles: int
+    added_at: datetime
+    last_fetch_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    fetch_count: int
+    error_count: int

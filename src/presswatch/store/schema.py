@@ -1,0 +1,185 @@
+"""The archive's tables as the queries see them (the current schema version).
+
+sources      one row per place we read from (file path, '-', URL); health counters.
+feeds        one row per feed identity (`key`), with the channel metadata last seen.
+blobs        raw fetched bytes, zlib-compressed, deduplicated by sha256 ("keep the raw").
+fetches      one row per read of a source: outcome, how it was decoded, counts, raw blob.
+             status is 'running' until finished, then 'ok' | 'partial' | 'error'.
+articles     one row per article identity (`key`, archive-wide UNIQUE); `feed_id`,
+             `source_id` and `fetch_id` are where it was first seen.
+article_feeds one row per (article, feed): the guid that feed used, the last fetch and
+             position it was seen at, first/last seen. An article syndicated in two feeds
+             is one article with two rows here.
+revisions    the EARLIER text of an article, saved each time a fetch changes it.
+schema_version one row per applied migration.
+
+Nothing is ever deleted. The tables are created and changed only by migrations.py;
+a contract test checks that the migrated database matches these definitions.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+
+from presswatch.store.columns import CleanText, JSONValue, UTCDateTime
+
+metadata = MetaData()
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, Identity(), primary_key=True)
+
+
+def _ref(name: str, target: str, *, nullable: bool = True) -> Column[int]:
+    return Column(name, Id, ForeignKey(target), nullable=nullable)
+
+
+sources = Table(
+    "sources",
+    metadata,
+    _id(),
+    Column("location", CleanText, nullable=False, unique=True),
+    Column("kind", String(8), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("last_fetch_at", UTCDateTime),
+    Column("last_status", String(16)),
+    Column("last_error", CleanText),
+    Column("fetch_count", Integer, nullable=False),
+    Column("error_count", Integer, nullable=False),
+    _ref("feed_id", "feeds.id"),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    _id(),
+    Column("key", CleanText, nullable=False, unique=True),
+    Column("title", CleanText),
+    Column("link", CleanText),
+    Column("link_host", CleanText),
+    Column("self_url", CleanText),
+    Column("description", CleanText),
+    Column("language", CleanText),
+    Column("generator", CleanText),
+    Column("format", String(16)),
+    Column("ttl", Integer),
+    Column("update_period", CleanText),
+    Column("update_frequency", Integer),
+    Column("update_base", CleanText),
+    Column("skip_hours", JSONValue),
+    Column("skip_days", JSONValue),
+    Column("next_url", CleanText),
+    Column("prev_archive_url", CleanText),
+    Column("image", CleanText),
+    Column("updated_raw", CleanText),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+fetches = Table(
+    "fetches",
+    metadata,
+    _id(),
+    _ref("source_id", "sources.id", nullable=False),
+    _ref("feed_id", "feeds.id"),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("status", String(16), nullable=False),
+    Column("error", CleanText),
+    Column("format", String(16)),
+    Column("parser", String(32)),
+    Column("encoding", CleanText),
+    Column("encoding_reason", CleanText),
+    Column("problems", JSONValue),
+    Column("blob_sha256", String(64), ForeignKey("blobs.sha256")),
+    Column("items", Integer, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("skipped_reasons", JSONValue),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    _id(),
+    Column("key", CleanText, nullable=False, unique=True),
+    Column("url", CleanText),
+    Column("original_url", CleanText),
+    Column("guid", CleanText),
+    Column("title", CleanText, nullable=False),
+    Column("authors", JSONValue, nullable=False),
+    Column("published", UTCDateTime),
+    Column("published_raw", CleanText),
+    Column("date_flag", String(16)),
+    Column("updated", UTCDateTime),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("summary", CleanText),
+    Column("content_html", CleanText),
+    Column("text", CleanText, nullable=False),
+    Column("language", CleanText),
+    Column("republished_from", CleanText),
+    Column("categories", JSONValue, nullable=False),
+    Column("enclosures", JSONValue, nullable=False),
+    Column("content_hash", String(128), nullable=False),
+    _ref("feed_id", "feeds.id", nullable=False),
+    _ref("source_id", "sources.id", nullable=False),
+    _ref("fetch_id", "fetches.id"),
+)
+
+article_feeds = Table(
+    "article_feeds",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("feed_id", Id, ForeignKey("feeds.id"), primary_key=True),
+    Column("guid", CleanText),
+    _ref("fetch_id", "fetches.id"),
+    Column("position", Integer, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    _id(),
+    _ref("article_id", "articles.id", nullable=False),
+    Column("replaced_at", UTCDateTime, nullable=False),
+    _ref("fetch_id", "fetches.id"),
+    Column("title", CleanText, nullable=False),
+    Column("authors", JSONValue, nullable=False),
+    Column("summary", CleanText),
+    Column("content_html", CleanText),
+    Column("text", CleanText, nullable=False),
+    Column("content_hash", String(128), nullable=False),
+)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+    Column("description", CleanText, nullable=False),
+)
