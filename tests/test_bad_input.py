@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -20,8 +21,9 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def rss(items: str, *, title: str = "Bad feed", extra: str = "", decl: str = "") -> str:
+    declaration = decl or '<?xml version="1.0" encoding="utf-8"?>'
     return (
-        f'{decl or "<?xml version=\"1.0\" encoding=\"utf-8\"?>"}{extra}'
+        f"{declaration}{extra}"
         '<rss version="2.0"><channel>'
         f"<title>{title}</title><link>https://bad.example/</link>"
         f"<description>d</description>{items}</channel></rss>"
@@ -112,9 +114,9 @@ def test_external_entity_naming_a_local_file_is_not_read(archive: Archive, tmp_p
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).hits.append(self.path)
         body = b'<!ENTITY xxe "FETCHED-FROM-NETWORK">'
         self.send_response(200)
@@ -147,9 +149,7 @@ def test_external_entity_url_is_never_fetched(archive: Archive, recorder: str) -
 
 
 def test_external_dtd_is_never_fetched(archive: Archive, recorder: str) -> None:
-    doc = rss(
-        item(1), decl=f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{recorder}/rss.dtd">'
-    )
+    doc = rss(item(1), decl=f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{recorder}/rss.dtd">')
     report = ingest(archive, doc)
     assert _Recorder.hits == []
     assert report.status in {"ok", "partial"}
@@ -280,7 +280,7 @@ def test_same_guid_on_every_item_keeps_each_item(archive: Archive) -> None:
     assert report.counts.new == 3
     stored = [x for x in archive.articles() if x.title.startswith("Item ")]
     assert len(stored) == 3
-    assert [x for x in stored if x.title == "Item 1"][0].key.startswith("guid:")
+    assert next(x for x in stored if x.title == "Item 1").key.startswith("guid:")
 
 
 def test_guid_flipping_http_to_https_is_one_article(archive: Archive) -> None:

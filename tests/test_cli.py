@@ -15,8 +15,19 @@ import pytest
 DATA = Path(__file__).parent / "data"
 SEED = DATA / "seed.txt"
 REQUIRED = {
-    "id", "source", "feed_url", "guid", "url", "title", "authors", "published", "summary",
-    "text", "language", "republished_from", "first_seen",
+    "id",
+    "source",
+    "feed_url",
+    "guid",
+    "url",
+    "title",
+    "authors",
+    "published",
+    "summary",
+    "text",
+    "language",
+    "republished_from",
+    "first_seen",
 }
 
 
@@ -25,7 +36,10 @@ def run(*args: str, db: Path, stdin: bytes | None = None) -> subprocess.Complete
     return subprocess.run(
         [sys.executable, "-m", "presswatch", *args],
         input=stdin.decode() if stdin is not None else None,
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -42,7 +56,7 @@ def test_ingest_then_list_as_json(db: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     records = json.loads(listed.stdout)
     assert len(records) == 10
-    assert REQUIRED <= set(records[0])
+    assert set(records[0]) >= REQUIRED
     assert records[0]["published"] == "2022-01-14T15:31:07Z"
     assert records[0]["authors"] == ["Pepe Escobar"]
     assert records[0]["feed_url"] == "https://www.strategic-culture.org"
@@ -105,7 +119,10 @@ def test_unreachable_postgres_is_a_clear_error(tmp_path: Path) -> None:
     env = {**os.environ, "PRESSWATCH_DB": "postgresql://postgres@127.0.0.1:1/none"}
     result = subprocess.run(
         [sys.executable, "-m", "presswatch", "articles"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -20,45 +20,88 @@ SEED_XML = DATA / "seed.xml"
 BASE = "https://www.strategic-culture.org/news/"
 EXPECTED = [
     # title, link path, published (UTC), guid, authors, republished_from
-    ("After Kazakhstan, the Color Revolution Era Is Over",
-     "2022/01/14/after-kazakhstan-color-revolution-era-over/", (2022, 1, 14, 15, 31, 7),
-     "https://www.strategic-culture.org/?post_type=article&p=778770", ("Pepe Escobar",),
-     "thecradle.co"),
-    ("The Worse the Better – How Twitter Views Kazakhstan",
-     "2022/01/09/the-worse-the-better-how-twitter-views-kazakhstan/", (2022, 1, 9, 17, 0, 53),
-     "https://www.strategic-culture.org/?post_type=article&p=777048", ("Paul Robinson",),
-     "irrussianality.wordpress.com"),
-    ("Kazakh Chaos on Cue Ahead of Crunch Russia-U.S. Security Negotiations",
-     "2022/01/07/kazakh-chaos-on-cue-ahead-of-crunch-russia-us-security-negotiations/",
-     (2022, 1, 7, 20, 39, 4), "https://www.strategic-culture.org/?post_type=article&p=775444",
-     (), None),
-    ("Made-in-the-USA Kazakhstan Violence?", "2022/01/06/made-in-usa-kazakhstan-violence/",
-     (2022, 1, 6, 17, 11, 2), "https://www.strategic-culture.org/?post_type=article&p=775415",
-     ("Stephen Lendman",), "stephenlendman.org"),
-    ("Turkey Expanding Multinational Turkic Council to Counteract CSTO, SCO in ‘Eurasian Continent’",
-     "2021/06/29/turkey-expanding-multinational-turkic-council-to-counteract-csto-sco-in-eurasian-continent/",
-     (2021, 6, 29, 12, 40, 23), "https://www.strategic-culture.org/?post_type=article&p=742716",
-     ("Rick Rozoff",), "ANTI-BELLUM"),
-    ("China Joins Afghanistan, Pakistan, Tajikistan in Security Alliance",
-     "2018/10/25/china-joins-afghanistan-pakistan-tajikistan-security-alliance/",
-     (2018, 10, 25, 7, 55, 0),
-     "https://strategic-culture.lo/news/2018/10/25/china-joins-afghanistan-pakistan-tajikistan-security-alliance/",
-     (), None),
-    ("Azerbaijan Mulls Cooperation with CSTO", "2018/08/28/azerbaijan-mulls-cooperation-with-csto/",
-     (2018, 8, 28, 9, 55, 0),
-     "https://strategic-culture.lo/news/2018/08/28/azerbaijan-mulls-cooperation-with-csto/", (), None),
-    ("CSTO Goes Through Reform to Reflect Its Growing International Clout",
-     "2018/08/25/csto-goes-through-reform-reflect-growing-international-clout/",
-     (2018, 8, 25, 11, 41, 16),
-     "https://strategic-culture.lo/news/2018/08/25/csto-goes-through-reform-reflect-growing-international-clout/",
-     (), None),
-    ("ISIS in Afghanistan: Central Asia Faces Risk of Spillover",
-     "2018/07/26/isis-afghanistan-central-asia-faces-risk-spillover/", (2018, 7, 26, 9, 55, 0),
-     "https://strategic-culture.lo/news/2018/07/26/isis-afghanistan-central-asia-faces-risk-spillover/",
-     (), None),
-    ("CSTO Sets Up Peacekeeping Force", "2018/02/11/csto-sets-up-peacekeeping-force/",
-     (2018, 2, 11, 8, 45, 0),
-     "https://strategic-culture.lo/news/2018/02/11/csto-sets-up-peacekeeping-force/", (), None),
+    (
+        "After Kazakhstan, the Color Revolution Era Is Over",
+        "2022/01/14/after-kazakhstan-color-revolution-era-over/",
+        (2022, 1, 14, 15, 31, 7),
+        "https://www.strategic-culture.org/?post_type=article&p=778770",
+        ("Pepe Escobar",),
+        "thecradle.co",
+    ),
+    (
+        "The Worse the Better – How Twitter Views Kazakhstan",
+        "2022/01/09/the-worse-the-better-how-twitter-views-kazakhstan/",
+        (2022, 1, 9, 17, 0, 53),
+        "https://www.strategic-culture.org/?post_type=article&p=777048",
+        ("Paul Robinson",),
+        "irrussianality.wordpress.com",
+    ),
+    (
+        "Kazakh Chaos on Cue Ahead of Crunch Russia-U.S. Security Negotiations",
+        "2022/01/07/kazakh-chaos-on-cue-ahead-of-crunch-russia-us-security-negotiations/",
+        (2022, 1, 7, 20, 39, 4),
+        "https://www.strategic-culture.org/?post_type=article&p=775444",
+        (),
+        None,
+    ),
+    (
+        "Made-in-the-USA Kazakhstan Violence?",
+        "2022/01/06/made-in-usa-kazakhstan-violence/",
+        (2022, 1, 6, 17, 11, 2),
+        "https://www.strategic-culture.org/?post_type=article&p=775415",
+        ("Stephen Lendman",),
+        "stephenlendman.org",
+    ),
+    (
+        "Turkey Expanding Multinational Turkic Council to Counteract CSTO, SCO in "
+        "‘Eurasian Continent’",
+        "2021/06/29/turkey-expanding-multinational-turkic-council-to-counteract-csto-sco-"
+        "in-eurasian-continent/",
+        (2021, 6, 29, 12, 40, 23),
+        "https://www.strategic-culture.org/?post_type=article&p=742716",
+        ("Rick Rozoff",),
+        "ANTI-BELLUM",
+    ),
+    (
+        "China Joins Afghanistan, Pakistan, Tajikistan in Security Alliance",
+        "2018/10/25/china-joins-afghanistan-pakistan-tajikistan-security-alliance/",
+        (2018, 10, 25, 7, 55, 0),
+        "https://strategic-culture.lo/news/2018/10/25/china-joins-afghanistan-pakistan-tajikistan-security-alliance/",
+        (),
+        None,
+    ),
+    (
+        "Azerbaijan Mulls Cooperation with CSTO",
+        "2018/08/28/azerbaijan-mulls-cooperation-with-csto/",
+        (2018, 8, 28, 9, 55, 0),
+        "https://strategic-culture.lo/news/2018/08/28/azerbaijan-mulls-cooperation-with-csto/",
+        (),
+        None,
+    ),
+    (
+        "CSTO Goes Through Reform to Reflect Its Growing International Clout",
+        "2018/08/25/csto-goes-through-reform-reflect-growing-international-clout/",
+        (2018, 8, 25, 11, 41, 16),
+        "https://strategic-culture.lo/news/2018/08/25/csto-goes-through-reform-reflect-growing-international-clout/",
+        (),
+        None,
+    ),
+    (
+        "ISIS in Afghanistan: Central Asia Faces Risk of Spillover",
+        "2018/07/26/isis-afghanistan-central-asia-faces-risk-spillover/",
+        (2018, 7, 26, 9, 55, 0),
+        "https://strategic-culture.lo/news/2018/07/26/isis-afghanistan-central-asia-faces-risk-spillover/",
+        (),
+        None,
+    ),
+    (
+        "CSTO Sets Up Peacekeeping Force",
+        "2018/02/11/csto-sets-up-peacekeeping-force/",
+        (2018, 2, 11, 8, 45, 0),
+        "https://strategic-culture.lo/news/2018/02/11/csto-sets-up-peacekeeping-force/",
+        (),
+        None,
+    ),
 ]
 
 
@@ -126,10 +169,25 @@ def test_xml_form_gives_the_same_articles(archive) -> None:
     assert after.keys() == before.keys()
     for article_id, article in after.items():
         old = before[article_id]
-        assert (article.title, article.url, article.published, article.guid, article.authors,
-                article.republished_from, article.text, article.summary) == (
-            old.title, old.url, old.published, old.guid, old.authors, old.republished_from,
-            old.text, old.summary)
+        assert (
+            article.title,
+            article.url,
+            article.published,
+            article.guid,
+            article.authors,
+            article.republished_from,
+            article.text,
+            article.summary,
+        ) == (
+            old.title,
+            old.url,
+            old.published,
+            old.guid,
+            old.authors,
+            old.republished_from,
+            old.text,
+            old.summary,
+        )
     [source_a, source_b] = sorted(archive.sources(), key=lambda s: s.location)
     assert source_a.feed_title == source_b.feed_title
 

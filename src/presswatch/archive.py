@@ -72,8 +72,10 @@ def expand_inputs(names: Sequence[str]) -> list[InputRef]:
             )
         elif os.path.isdir(name):
             found = sorted(
-                p for p in Path(name).rglob("*")
-                if p.is_file() and p.suffix.lower() in FEED_SUFFIXES
+                p
+                for p in Path(name).rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in FEED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(name).parts)
             )
             if not found:
@@ -148,8 +150,14 @@ class Archive:
             parsed = parse_feed(data, content_type=content_type, location=location)
         except (NotAFeedError, FeedParseError) as exc:
             self.store.finish_fetch(
-                fetch_id, status="error", error=str(exc), feed_id=None, parsed=None,
-                raw=data, counts=IngestCounts(), now=self._clock(),
+                fetch_id,
+                status="error",
+                error=str(exc),
+                feed_id=None,
+                parsed=None,
+                raw=data,
+                counts=IngestCounts(),
+                now=self._clock(),
             )
             return IngestReport(shown, "failed", error=str(exc))
         key = feed_key(parsed, location)
@@ -162,17 +170,33 @@ class Archive:
                 counts = counts + self.store.save_articles(feed_id, source_id, fetch_id, batch, now)
         except PresswatchError as exc:
             self.store.finish_fetch(
-                fetch_id, status="error", error=str(exc), feed_id=None, parsed=parsed,
-                raw=data, counts=counts, now=self._clock(),
+                fetch_id,
+                status="error",
+                error=str(exc),
+                feed_id=None,
+                parsed=parsed,
+                raw=data,
+                counts=counts,
+                now=self._clock(),
             )
             return IngestReport(shown, "failed", error=str(exc), feed_title=parsed.title)
         status = "partial" if parsed.truncated else "ok"
         self.store.finish_fetch(
-            fetch_id, status=status, error=None, feed_id=feed_id, parsed=parsed, raw=data,
-            counts=counts, now=self._clock(),
+            fetch_id,
+            status=status,
+            error=None,
+            feed_id=feed_id,
+            parsed=parsed,
+            raw=data,
+            counts=counts,
+            now=self._clock(),
         )
         return IngestReport(
-            shown, status, feed_title=parsed.title, items=len(parsed.entries), counts=counts,
+            shown,
+            status,
+            feed_title=parsed.title,
+            items=len(parsed.entries),
+            counts=counts,
             problems=parsed.problems,
         )
 

@@ -112,7 +112,9 @@ def _print_summary(reports: list[IngestReport]) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-@click.option("--since", type=click.DateTime(), help="Only articles published on or after this date.")
+@click.option(
+    "--since", type=click.DateTime(), help="Only articles published on or after this date."
+)
 @click.option("--until", type=click.DateTime(), help="Only articles published before this date.")
 @click.option("--source", help="Only articles from feeds whose name, site or file contains this.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
@@ -130,7 +132,10 @@ def articles(
     """List archived articles, newest first."""
     with obj.open() as archive:
         rows = archive.articles(
-            since=_utc(since), until=_utc(until), source=source, limit=limit,
+            since=_utc(since),
+            until=_utc(until),
+            source=source,
+            limit=limit,
             order="oldest" if oldest_first else "newest",
         )
         _emit(rows, fmt)
@@ -165,8 +170,12 @@ def sources(obj: Context, fmt: str) -> None:
         return
     table = [
         [
-            r.location, r.feed_title or "", str(r.articles), _when(r.last_fetch_at),
-            r.last_status or "", r.last_error or "",
+            r.location,
+            r.feed_title or "",
+            str(r.articles),
+            _when(r.last_fetch_at),
+            r.last_status or "",
+            r.last_error or "",
         ]
         for r in rows
     ]
@@ -287,7 +296,9 @@ def _detail_text(d: ArticleDetail) -> str:
     field("first seen", _iso(a.first_seen))
     if d.feeds:
         lines.append("seen in:")
-        lines += [f"  - {f.title or f.url} (guid {f.guid!r}, first {_iso(f.first_seen)})" for f in d.feeds]
+        lines += [
+            f"  - {f.title or f.url} (guid {f.guid!r}, first {_iso(f.first_seen)})" for f in d.feeds
+        ]
     if d.fetches:
         lines.append("fetches:")
         lines += [f"  - #{f.id} {_iso(f.started_at)} {f.status} {f.location}" for f in d.fetches]

@@ -20,7 +20,8 @@ from presswatch.types import ParsedEntry, ParsedFeed
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_RFC822 = rf"{_DAY},\s+\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s+(?:[+-]\d{{4}}|[A-Z]{{1,4}})"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|[A-Z]{1,4})"
+_RFC822 = rf"{_DAY},\s+\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+{_TIME}"
 _URL = r"https?://\S+"
 
 _CHANNEL = re.compile(

@@ -145,9 +145,11 @@ def _untaken(
 
 def _item_link(entry: ParsedEntry, base: str | None) -> str | None:
     """The item's link as given (resolved), falling back to a permalink guid."""
-    for candidate in (entry.link, entry.guid if entry.guid_is_permalink is not False else None):
-        if candidate and canonical_url(candidate, base):
-            return urljoin(base, candidate.strip()) if base else candidate.strip()
+    if entry.link and canonical_url(entry.link, base):
+        return urljoin(base, entry.link.strip()) if base else entry.link.strip()
+    guid = entry.guid
+    if guid and entry.guid_is_permalink is not False and canonical_url(guid):
+        return guid.strip()  # only an absolute guid is a link; "p=123" is not
     return None
 
 
@@ -176,7 +178,7 @@ def _summary(entry: ParsedEntry, paragraphs: list[str]) -> str | None:
     """The feed's own excerpt when it says more than a byline, else the first paragraph."""
     if entry.summary_html and entry.content_html:
         candidate = _paragraphs(html_to_text(sanitize_html(entry.summary_html)))
-        byline, rest = extract_byline(candidate)
+        _, rest = extract_byline(candidate)
         if rest:
             return _shorten(" ".join(rest))
     return _shorten(paragraphs[0]) if paragraphs else None
