@@ -127,3 +127,27 @@ def test_unreachable_postgres_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "PostgreSQL" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "jsonfeed"])
+def test_published_feed_reads_back_as_the_same_feed(db: Path, tmp_path: Path, fmt: str) -> None:
+    run("ingest", str(SEED), db=db)
+    published = subprocess.run(
+        [sys.executable, "-m", "presswatch", "articles", "--format", fmt],
+        capture_output=True,
+        env={**os.environ, "PRESSWATCH_DB": str(db)},
+        timeout=120,
+    )
+    assert published.returncode == 0, published.stderr
+    out = tmp_path / f"csto.{fmt}"
+    out.write_bytes(published.stdout)
+
+    again = run("ingest", str(out), db=db)
+    assert "0 new, 0 updated, 10 unchanged" in again.stdout, again.stdout + again.stderr
+
+    fresh = tmp_path / "fresh.db"
+    run("ingest", str(out), db=fresh)
+    original = json.loads(run("articles", "--format", "json", db=db).stdout)
+    copy = json.loads(run("articles", "--format", "json", db=fresh).stdout)
+    fields = ("title", "url", "guid", "published", "authors", "republished_from", "text", "source")
+    assert [[r[f] for f in fields] for r in copy] == [[r[f] for f in fields] for r in original]

@@ -11,13 +11,14 @@ import glob
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from presswatch.errors import FeedParseError, NotAFeedError, PresswatchError, UsageError
 from presswatch.formats import parse_feed
 from presswatch.normalize.article import feed_key, normalize_feed
+from presswatch.publish import Channel, write_atom, write_json_feed, write_rss
 from presswatch.store import Store, open_store
 from presswatch.store.records import (
     ArticleDetail,
@@ -226,6 +227,25 @@ class Archive:
 
     def count(self) -> int:
         return self.store.count_articles()
+
+    def publish(self, fmt: str, articles: Iterable[StoredArticle], *, title: str = "") -> bytes:
+        """Write articles out as a feed (rss, atom or jsonfeed).
+
+        When they all come from one feed, the channel takes that feed's title and link, so
+        the published feed is recognised as the same feed when read back in.
+        """
+        items = list(articles)
+        sources = {(a.source, a.feed_url) for a in items}
+        languages = {a.language for a in items}
+        if len(sources) == 1 and not title:
+            [(source, link)] = sources
+            channel = Channel(title=source or "presswatch", link=link)
+        else:
+            channel = Channel(title=title or "presswatch archive", link=None)
+        if len(languages) == 1:
+            channel = replace(channel, language=next(iter(languages)))
+        writer = {"rss": write_rss, "atom": write_atom, "jsonfeed": write_json_feed}[fmt]
+        return writer(channel, items)
 
 
 def open_archive(target: str | os.PathLike[str] | None = None) -> Archive:

@@ -16,7 +16,8 @@ from presswatch.archive import Archive, IngestReport, default_target, open_archi
 from presswatch.errors import PresswatchError, UsageError
 from presswatch.store.records import ArticleDetail, StoredArticle
 
-FORMATS = click.Choice(["table", "json", "jsonl", "csv"])
+FORMATS = click.Choice(["table", "json", "jsonl", "csv", "rss", "atom", "jsonfeed"])
+FEED_FORMATS = {"rss", "atom", "jsonfeed"}
 
 
 class Context:
@@ -129,7 +130,11 @@ def articles(
     limit: int | None,
     oldest_first: bool,
 ) -> None:
-    """List archived articles, newest first."""
+    """List archived articles, newest first.
+
+    --format rss, atom or jsonfeed writes the selection out as a feed; articles that all
+    come from one feed are published under that feed's title and link.
+    """
     with obj.open() as archive:
         rows = archive.articles(
             since=_utc(since),
@@ -138,7 +143,10 @@ def articles(
             limit=limit,
             order="oldest" if oldest_first else "newest",
         )
-        _emit(rows, fmt)
+        if fmt in FEED_FORMATS:
+            sys.stdout.buffer.write(archive.publish(fmt, rows))
+        else:
+            _emit(rows, fmt)
 
 
 @cli.command()
