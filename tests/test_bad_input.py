@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import http.server
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -331,3 +333,33 @@ def test_markup_in_titles_and_authors_stays_text(archive: Archive) -> None:
     assert stored.authors == ("Ann Lee",)
     assert "alert(2)" not in (stored.content_html or "")
     assert "<script" not in stored.text
+
+
+def test_hundred_thousand_items_in_bounded_memory(tmp_path: Path) -> None:
+    """Run in its own process so its peak memory can be read; SQLite only (it is slow)."""
+    items = "".join(
+        f"<item><title>Item {n}</title><link>https://big.example/{n}</link>"
+        f"<pubDate>Mon, 03 Jan 2022 10:00:00 +0000</pubDate>"
+        f"<description>Body of item {n}.</description></item>"
+        for n in range(100_000)
+    )
+    feed = tmp_path / "big.xml"
+    feed.write_text(f'<rss version="2.0"><channel><title>Big</title>{items}</channel></rss>')
+    script = (
+        "import resource, sys\n"
+        "from presswatch import open_archive\n"
+        "with open_archive(sys.argv[1]) as a:\n"
+        "    [r] = a.ingest([sys.argv[2]])\n"
+        "    print(r.counts.new, a.count())\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "big.db"), str(feed)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    counts, peak_mb = result.stdout.splitlines()
+    assert counts == "100000 100000"
+    assert int(peak_mb) < 300

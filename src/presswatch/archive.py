@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from presswatch.errors import FeedParseError, NotAFeedError, PresswatchError, UsageError
@@ -166,8 +167,7 @@ class Archive:
         try:
             feed_id = self.store.upsert_feed(key, parsed, now)
             articles = normalize_feed(parsed, key, now=now)
-            for start in range(0, len(articles), SAVE_BATCH):
-                batch = articles[start : start + SAVE_BATCH]
+            while batch := list(islice(articles, SAVE_BATCH)):
                 counts = counts + self.store.save_articles(feed_id, source_id, fetch_id, batch, now)
         except PresswatchError as exc:
             self.store.finish_fetch(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin
@@ -54,17 +55,16 @@ def feed_key(feed: ParsedFeed, location: str | None = None) -> str:
     return f"location:{location or ''}"
 
 
-def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> list[Article]:
-    """Normalize every entry; keys already used in this document fall through (see module)."""
-    articles: list[Article] = []
+def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> Iterator[Article]:
+    """Normalize every entry, lazily so a huge feed is stored in batches; keys already
+    used in this document fall through (see module)."""
     taken: set[str] = set()
     base = canonical_url(feed.link) or canonical_url(feed.self_link)
     for position, entry in enumerate(feed.entries):
         article = normalize_entry(entry, key, base=base, language=feed.language, now=now)
         article = _untaken(article, entry, key, taken, position)
         taken.add(article.key)
-        articles.append(article)
-    return articles
+        yield article
 
 
 def normalize_entry(
