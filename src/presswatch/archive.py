@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from presswatch.errors import FeedParseError, NotAFeedError, PresswatchError, UsageError
-from presswatch.formats import parse_feed
-from presswatch.normalize.article import feed_key, normalize_feed
+from presswatch.errors import PresswatchError, UsageError
+from presswatch.pipeline import Prepared, prepare, prepared_in_order, worker_count
 from presswatch.publish import Channel, write_atom, write_json_feed, write_rss
 from presswatch.store import Store, open_store
 from presswatch.store.records import (
@@ -114,17 +113,48 @@ class Archive:
     # -- ingest -------------------------------------------------------------------------
 
     def ingest(
-        self, names: Sequence[str], on_done: Callable[[IngestReport], None] | None = None
+        self,
+        names: Sequence[str],
+        on_done: Callable[[IngestReport], None] | None = None,
+        *,
+        workers: int | None = None,
     ) -> list[IngestReport]:
+        """Ingest every input named; with several files, parsing runs in worker processes."""
         reports = []
-        for ref in expand_inputs(names):
-            report = self.ingest_ref(ref)
+        for report in self.ingest_refs(expand_inputs(names), workers=workers):
             reports.append(report)
             if on_done is not None:
                 on_done(report)
         return reports
 
+    def ingest_refs(
+        self, refs: list[InputRef], *, workers: int | None = None
+    ) -> Iterator[IngestReport]:
+        """Reports as each input is done (for progress); `workers` defaults to the CPUs."""
+        workers = worker_count(workers)
+        files = [r for r in refs if r.kind == "file" and not r.error]
+        if workers < 2 or len(files) < 2:
+            yield from (self.ingest_ref(ref) for ref in refs)
+            return
+        others = [r for r in refs if r not in files]
+        yield from (self.ingest_ref(ref) for ref in others)
+        by_path = {os.path.abspath(r.location): r for r in files}
+        now = self._clock()
+        for path, future in prepared_in_order(list(by_path), workers=workers, now=now):
+            ref = by_path[path]
+            try:
+                prepared = future.result() if future is not None else None
+            except Exception:  # a worker died: read this one here
+                prepared = None
+            if prepared is None:
+                yield self.ingest_ref(ref)
+            elif prepared.read_error:
+                yield IngestReport(ref.location, "failed", error=prepared.error)
+            else:
+                yield self._store(prepared, location=path, kind="file", shown=ref.location)
+
     def ingest_ref(self, ref: InputRef) -> IngestReport:
+        """Ingest one input in this process, streaming its articles into the archive."""
         location = ref.location if ref.kind != "file" else os.path.abspath(ref.location)
         if ref.error:
             return IngestReport(ref.location, "failed", error=ref.error)
@@ -144,51 +174,59 @@ class Archive:
         shown_as: str | None = None,
     ) -> IngestReport:
         """Parse, normalize and store one document; failures end in the report, not raised."""
-        shown = shown_as or location
+        prepared = prepare(data, location=location, now=self._clock(), content_type=content_type)
+        return self._store(prepared, location=location, kind=kind, shown=shown_as or location)
+
+    def _store(self, prepared: Prepared, *, location: str, kind: str, shown: str) -> IngestReport:
         now = self._clock()
-        source_id = self.store.upsert_source(location, kind, now)
-        fetch_id = self.store.begin_fetch(source_id, now)
-        try:
-            parsed = parse_feed(data, content_type=content_type, location=location)
-        except (NotAFeedError, FeedParseError) as exc:
-            self.store.finish_fetch(
+        store = self.store
+        source_id = store.upsert_source(location, kind, now)
+        fetch_id = store.begin_fetch(source_id, now)
+        parsed = prepared.parsed
+        if parsed is None:
+            error = prepared.error or "could not be read"
+            store.finish_fetch(
                 fetch_id,
                 status="error",
-                error=str(exc),
+                error=error,
                 feed_id=None,
                 parsed=None,
-                raw=data,
+                raw=prepared.data,
                 counts=IngestCounts(),
                 now=self._clock(),
             )
-            return IngestReport(shown, "failed", error=str(exc))
-        key = feed_key(parsed, location)
+            return IngestReport(shown, "failed", error=error)
         counts = IngestCounts()
         try:
-            feed_id = self.store.upsert_feed(key, parsed, now)
-            articles = normalize_feed(parsed, key, now=now)
+            feed_id = store.upsert_feed(prepared.key, parsed, now)
+            articles = iter(prepared.articles)
             while batch := list(islice(articles, SAVE_BATCH)):
-                counts = counts + self.store.save_articles(feed_id, source_id, fetch_id, batch, now)
-        except PresswatchError as exc:
-            self.store.finish_fetch(
+                counts = counts + store.save_articles(feed_id, source_id, fetch_id, batch, now)
+        except Exception as exc:  # one bad document never stops the others
+            error = (
+                str(exc)
+                if isinstance(exc, PresswatchError)
+                else (f"could not be stored: {type(exc).__name__}: {exc}")
+            )
+            store.finish_fetch(
                 fetch_id,
                 status="error",
-                error=str(exc),
+                error=error,
                 feed_id=None,
                 parsed=parsed,
-                raw=data,
+                raw=prepared.data,
                 counts=counts,
                 now=self._clock(),
             )
-            return IngestReport(shown, "failed", error=str(exc), feed_title=parsed.title)
+            return IngestReport(shown, "failed", error=error, feed_title=parsed.title)
         status = "partial" if parsed.truncated else "ok"
-        self.store.finish_fetch(
+        store.finish_fetch(
             fetch_id,
             status=status,
             error=None,
             feed_id=feed_id,
             parsed=parsed,
-            raw=data,
+            raw=prepared.data,
             counts=counts,
             now=self._clock(),
         )
@@ -196,7 +234,7 @@ class Archive:
             shown,
             status,
             feed_title=parsed.title,
-            items=len(parsed.entries),
+            items=prepared.items,
             counts=counts,
             problems=parsed.problems,
         )

@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from presswatch.archive import Archive, IngestReport, default_target, open_archive, total
+from presswatch.archive import (
+    Archive,
+    IngestReport,
+    default_target,
+    expand_inputs,
+    open_archive,
+    total,
+)
 from presswatch.errors import PresswatchError, UsageError
 from presswatch.store.records import ArticleDetail, StoredArticle
 
@@ -52,8 +59,13 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE|FOLDER|GLOB|-...")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the closing summary.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes that read feeds in parallel (default: one per CPU).",
+)
 @click.pass_obj
-def ingest(obj: Context, inputs: tuple[str, ...], quiet: bool) -> None:
+def ingest(obj: Context, inputs: tuple[str, ...], quiet: bool, workers: int | None) -> None:
     """Read feeds into the archive.
 
     Each input is a feed file (RSS, Atom, JSON Feed, or a text dump of a feed), a folder
@@ -61,25 +73,29 @@ def ingest(obj: Context, inputs: tuple[str, ...], quiet: bool) -> None:
     Reading the same feed again adds nothing; changed articles keep their earlier text as
     a revision. One input failing never stops the others.
     """
-    from presswatch.archive import expand_inputs
-
-    with obj.open() as archive:
-        refs = expand_inputs(inputs)
-        reports: list[IngestReport] = []
-        show_bar = not quiet and sys.stderr.isatty() and len(refs) > 1
-        with click.progressbar(
-            refs, label="Ingesting", file=sys.stderr, show_pos=True, hidden=not show_bar
-        ) as bar:
-            for ref in bar:
-                report = archive.ingest_ref(ref)
-                reports.append(report)
-                if not quiet and not show_bar:
-                    click.echo(_report_line(report), err=True)
-        if show_bar:
-            for report in reports:
-                if report.status != "ok":
-                    click.echo(_report_line(report), err=True)
-        _print_summary(reports)
+    refs = expand_inputs(inputs)
+    reports: list[IngestReport] = []
+    show_bar = not quiet and sys.stderr.isatty() and len(refs) > 1
+    with (
+        obj.open() as archive,
+        click.progressbar(
+            length=len(refs),
+            label="Ingesting",
+            file=sys.stderr,
+            show_pos=True,
+            hidden=not show_bar,
+        ) as bar,
+    ):
+        for report in archive.ingest_refs(refs, workers=workers):
+            reports.append(report)
+            bar.update(1)
+            if not quiet and not show_bar:
+                click.echo(_report_line(report), err=True)
+    if show_bar:
+        for report in reports:
+            if report.status != "ok":
+                click.echo(_report_line(report), err=True)
+    _print_summary(reports)
     if any(r.status == "failed" for r in reports):
         sys.exit(1)
 

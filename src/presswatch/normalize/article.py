@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
+from html import unescape
 from urllib.parse import urljoin
 
 from presswatch.normalize.bylines import (
@@ -25,7 +26,7 @@ from presswatch.normalize.bylines import (
     split_authors,
 )
 from presswatch.normalize.dates import parse_date
-from presswatch.normalize.html import html_to_text, sanitize_html
+from presswatch.normalize.html import html_to_text, looks_like_html, sanitize_html
 from presswatch.normalize.urls import canonical_url, url_identity
 from presswatch.types import Article, ParsedEntry, ParsedFeed
 
@@ -61,8 +62,11 @@ def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> Iterator[Art
     taken: set[str] = set()
     base = canonical_url(feed.link) or canonical_url(feed.self_link)
     for position, entry in enumerate(feed.entries):
-        article = normalize_entry(entry, key, base=base, language=feed.language, now=now)
-        article = _untaken(article, entry, key, taken, position)
+        article = normalize_entry(
+            entry, key, base=base, language=feed.language, now=now, position=position
+        )
+        if article.key in taken and not article.key.startswith("url:"):
+            article = _untaken(article, entry, key, taken)
         taken.add(article.key)
         yield article
 
@@ -74,9 +78,9 @@ def normalize_entry(
     base: str | None = None,
     language: str | None = None,
     now: datetime,
+    position: int = 0,
 ) -> Article:
-    original = _item_link(entry, base)
-    url = canonical_url(original)
+    original, url = _item_link(entry, base)
     title = _title(entry)
     notes: list[str] = []
     if len(title) > MAX_TITLE_CHARS:
@@ -124,33 +128,34 @@ def normalize_entry(
         categories=tuple(dict.fromkeys(c.strip() for c in entry.categories if c.strip())),
         enclosures=entry.enclosures,
         content_hash=content_hash,
+        position=position,
         notes=tuple(notes),
     )
 
 
-def _untaken(
-    article: Article, entry: ParsedEntry, feed_key: str, taken: set[str], position: int
-) -> Article:
-    if article.key not in taken or article.key.startswith("url:"):
-        return replace(article, position=position)
-    candidates = []
-    if entry.guid:
-        candidates.append(f"guid:{feed_key}:{entry.guid}")
+def _untaken(article: Article, entry: ParsedEntry, feed_key: str, taken: set[str]) -> Article:
+    candidates = [f"guid:{feed_key}:{entry.guid}"] if entry.guid else []
     candidates.append("hash:" + article.content_hash)
     for candidate in candidates:
         if candidate not in taken:
-            return replace(article, key=candidate, position=position)
-    return replace(article, position=position)
+            return replace(article, key=candidate)
+    return article
 
 
-def _item_link(entry: ParsedEntry, base: str | None) -> str | None:
-    """The item's link as given (resolved), falling back to a permalink guid."""
-    if entry.link and canonical_url(entry.link, base):
-        return urljoin(base, entry.link.strip()) if base else entry.link.strip()
+def _item_link(entry: ParsedEntry, base: str | None) -> tuple[str | None, str | None]:
+    """The item's link as given (resolved) and its canonical form; a permalink guid stands
+    in for a missing link only when it is an absolute URL ("p=123" is not a link)."""
+    if entry.link:
+        canonical = canonical_url(entry.link, base)
+        if canonical:
+            link = entry.link.strip()
+            return (urljoin(base, link) if base else link), canonical
     guid = entry.guid
-    if guid and entry.guid_is_permalink is not False and canonical_url(guid):
-        return guid.strip()  # only an absolute guid is a link; "p=123" is not
-    return None
+    if guid and entry.guid_is_permalink is not False:
+        canonical = canonical_url(guid)
+        if canonical:
+            return guid.strip(), canonical
+    return None, None
 
 
 def _title(entry: ParsedEntry) -> str:
@@ -177,8 +182,12 @@ def _authors(raw: tuple[str, ...]) -> tuple[str, ...]:
 def _summary(entry: ParsedEntry, paragraphs: list[str]) -> str | None:
     """The feed's own excerpt when it says more than a byline, else the first paragraph."""
     if entry.summary_html and entry.content_html:
-        candidate = _paragraphs(html_to_text(sanitize_html(entry.summary_html)))
-        _, rest = extract_byline(candidate)
+        summary = entry.summary_html
+        if looks_like_html(summary):
+            summary = html_to_text(sanitize_html(summary))
+        elif "&" in summary:
+            summary = unescape(summary)
+        _, rest = extract_byline(_paragraphs(summary))
         if rest:
             return _shorten(" ".join(rest))
     return _shorten(paragraphs[0]) if paragraphs else None

@@ -70,6 +70,11 @@ def _iso_utc(value: datetime | None) -> str | None:
     return None if aware is None else aware.isoformat(timespec="microseconds")
 
 
+def datetime_binder(dialect_name: str) -> Callable[[datetime | None], Any]:
+    """What `UTCDateTime` binds on this backend, for the statements that bypass its binding."""
+    return _iso_utc if dialect_name == "sqlite" else _utc
+
+
 def _to_utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC)
 
@@ -83,10 +88,10 @@ class CleanText(TypeDecorator[str]):
     cache_ok = True
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
-        return _strip_text
+        return clean_text
 
 
-def _strip_text(value: str | None) -> str | None:
+def clean_text(value: str | None) -> str | None:
     if value is not None and "\x00" in value:
         return value.replace("\x00", "")
     return value
@@ -105,7 +110,7 @@ class JSONValue(TypeDecorator[Any]):
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         if dialect.name == "sqlite":
-            return _json_text
+            return json_text
         strip = super().bind_processor(dialect)
         return strip
 
@@ -113,7 +118,7 @@ class JSONValue(TypeDecorator[Any]):
         return strip_nul(value)
 
 
-def _json_text(value: Any) -> str | None:
+def json_text(value: Any) -> str | None:
     if value is None:
         return None
     text = dumps_json(value)
@@ -150,4 +155,14 @@ def sqlite_lower(value: str | None) -> str | None:
     return None if value is None else value.lower()
 
 
-__all__ = ["CleanText", "JSONValue", "UTCDateTime", "fold", "sqlite_lower", "strip_nul"]
+__all__ = [
+    "CleanText",
+    "JSONValue",
+    "UTCDateTime",
+    "clean_text",
+    "datetime_binder",
+    "fold",
+    "json_text",
+    "sqlite_lower",
+    "strip_nul",
+]
