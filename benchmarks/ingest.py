@@ -20,6 +20,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,6 +124,46 @@ def peak_mb() -> float:
     return maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
+class TreeMemory:
+    """presswatch parses in worker processes (forked from a forkserver, so they are not our
+    children for getrusage): poll /proc and keep the largest total RSS of our descendants,
+    so the figure is the whole ingest's memory, not the main process's alone."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.5):
+            parents: dict[int, int] = {}
+            rss: dict[int, int] = {}
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    parents[int(entry.name)] = int(fields[1])
+                    rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            total = 0
+            for pid in rss:
+                walker = pid
+                while walker in parents and walker != me and walker > 1:
+                    walker = parents[walker]
+                if walker == me and pid != me:
+                    total += rss[pid]
+            self.peak_kb = max(self.peak_kb, total)
+
+
 def child(args: argparse.Namespace) -> None:
     folder = Path(args.folder)
     files = sorted(folder.glob("*.xml"))[: args.limit or None]
@@ -137,9 +178,10 @@ def child(args: argparse.Namespace) -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    start = time.perf_counter()
-    articles = run(folder, files, args.target)
-    seconds = time.perf_counter() - start
+    with TreeMemory() as workers:
+        start = time.perf_counter()
+        articles = run(folder, files, args.target)
+        seconds = time.perf_counter() - start
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile_to)
@@ -148,7 +190,7 @@ def child(args: argparse.Namespace) -> None:
         "seconds": seconds,
         "bytes": sum(p.stat().st_size for p in files),
         "feeds": len(files),
-        "peak_mb": peak_mb(),
+        "peak_mb": peak_mb() + workers.peak_kb / 1024,
     }
     print(json.dumps(result))
 
