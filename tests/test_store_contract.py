@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +18,7 @@ from presswatch.store import Store, describe_target, open_store
 from presswatch.store import sql as store_sql
 from presswatch.store.engine import create_archive_engine
 from presswatch.store.migrations import LATEST, migrate
-from presswatch.store.records import IngestCounts
+from presswatch.store.records import IngestCounts, PackedRaw, pack_raw
 from presswatch.store.schema import metadata
 from presswatch.types import Article, Enclosure, ParsedFeed
 
@@ -88,7 +90,10 @@ class Ingest:
         self.feed = feed
 
     def __call__(
-        self, articles: list[Article], now: datetime = T0, raw: bytes | None = b"<rss/>"
+        self,
+        articles: list[Article],
+        now: datetime = T0,
+        raw: bytes | PackedRaw | None = b"<rss/>",
     ) -> IngestCounts:
         source_id = self.store.upsert_source(self.location, "file", now)
         feed_id = self.store.upsert_feed(self.location + "#feed", self.feed, now)
@@ -487,6 +492,166 @@ def test_a_later_poorer_reading_keeps_feed_metadata(store: Store) -> None:
 def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises((ValueError, ArchiveError)):
         store.upsert_source("/data/x.xml", "file", datetime(2024, 1, 1))
+
+
+# -- transactions --------------------------------------------------------------------
+
+
+def test_a_transaction_commits_once_at_its_end(store: Store, store_target: str) -> None:
+    other = open_store(store_target)
+    try:
+        with store.transaction():
+            assert Ingest(store)([make_article(1), make_article(2)]) == IngestCounts(new=2)
+            assert store.count_articles() == 2
+            assert other.count_articles() == 0
+        assert other.count_articles() == 2
+        assert [s.last_status for s in other.list_sources()] == ["ok"]
+    finally:
+        other.close()
+
+
+def test_a_block_belongs_to_the_thread_that_opened_it(store: Store) -> None:
+    with store.transaction():
+        Ingest(store)([make_article(1)])
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(store.count_articles).result() == 0
+        assert store.count_articles() == 1
+
+
+def test_a_failed_block_leaves_nothing_and_the_failure_is_recorded_after(store: Store) -> None:
+    kept = make_article(1)
+    Ingest(store)([kept])
+    with pytest.raises(RuntimeError), store.transaction():
+        source_id = store.upsert_source("/data/new.xml", "file", T0)
+        fetch_id = store.begin_fetch(source_id, T0)
+        feed_id = store.upsert_feed("/data/new.xml#feed", OTHER_FEED, T0)
+        edited = replace(kept, text="edited", content_hash="edited")
+        store.save_articles(feed_id, source_id, fetch_id, [make_article(2), edited], T0)
+        raise RuntimeError("the next batch could not be normalized")
+
+    [stored] = store.list_articles()
+    assert (stored.key, stored.text) == (kept.key, kept.text)
+    detail = store.get_article(stored.id)
+    assert detail is not None
+    assert (detail.revisions, len(detail.feeds)) == ((), 1)
+    assert [s.location for s in store.list_sources()] == ["/data/sc.xml"]
+    with pytest.raises(ArchiveError, match="no fetch"):
+        store.finish_fetch(
+            fetch_id,
+            status="error",
+            error="gone with the block",
+            feed_id=None,
+            parsed=None,
+            raw=None,
+            counts=IngestCounts(),
+            now=T0,
+        )
+
+    raw = b"<feed>half</feed>"
+    store.record_failed_fetch(
+        "/data/new.xml",
+        "file",
+        error="the next batch could not be normalized",
+        parsed=OTHER_FEED,
+        raw=raw,
+        started_at=T0,
+        now=T0 + timedelta(seconds=3),
+    )
+    failed = {s.location: s for s in store.list_sources()}["/data/new.xml"]
+    assert (failed.fetch_count, failed.error_count, failed.last_status, failed.articles) == (
+        1,
+        1,
+        "error",
+        0,
+    )
+    assert failed.last_error == "the next batch could not be normalized"
+    assert failed.last_fetch_at == T0 + timedelta(seconds=3)
+    assert store.raw_blob(hashlib.sha256(raw).hexdigest()) == raw
+
+
+def test_a_nested_block_that_fails_is_undone_alone(store: Store) -> None:
+    with store.transaction():
+        source_id = store.upsert_source("/data/sc.xml", "file", T0)
+        fetch_id = store.begin_fetch(source_id, T0)
+        with pytest.raises(ValueError), store.transaction():
+            feed_id = store.upsert_feed("/data/sc.xml#feed", FEED, T0)
+            store.save_articles(feed_id, source_id, fetch_id, [make_article(1)], T0)
+            naive = datetime(2024, 3, 1, 12, 0)
+            store.save_articles(feed_id, source_id, fetch_id, [make_article(2)], naive)
+        store.finish_fetch(
+            fetch_id,
+            status="error",
+            error="a naive clock",
+            feed_id=None,
+            parsed=None,
+            raw=None,
+            counts=IngestCounts(),
+            now=T0,
+        )
+    assert store.count_articles() == 0
+    [source] = store.list_sources()
+    assert (source.last_status, source.last_error, source.error_count) == (
+        "error",
+        "a naive clock",
+        1,
+    )
+    assert source.feed_title is None
+
+
+# -- values at the edges ---------------------------------------------------------------
+
+
+def test_awkward_strings_and_empty_values_round_trip(store: Store) -> None:
+    awkward = 'a "quoted" \\ back{slash}, NULL; {"json": [1]} %s ? ?1 :name'
+    bare = replace(
+        make_article(1, title=awkward, body=awkward, authors=(), categories=("", "{}")),
+        url=None,
+        guid=None,
+        summary="",
+        content_html=None,
+        published_raw=None,
+        language=None,
+    )
+    plain = replace(make_article(2, title=""), summary=None, original_url=awkward)
+    assert Ingest(store)([bare, plain]) == IngestCounts(new=2)
+    got = {a.key: a for a in store.list_articles()}
+    first, second = got[bare.key], got[plain.key]
+    assert (first.title, first.text, first.summary) == (awkward, awkward, "")
+    assert (first.url, first.guid, first.content_html, first.language) == (None,) * 4
+    assert (first.authors, first.categories, first.published, first.published_raw) == (
+        (),
+        ("", "{}"),
+        None,
+        None,
+    )
+    assert (second.title, second.summary, second.original_url) == ("", None, awkward)
+
+
+def test_raw_bytes_packed_ahead_are_kept_as_given(store: Store) -> None:
+    raw = b"<rss>" + "Новости ".encode() * 1_000 + b"</rss>"
+    packed = pack_raw(raw)
+    assert packed.size == len(raw) and len(packed.data) < len(raw) // 4
+    Ingest(store)([make_article(1)], raw=packed)
+    Ingest(store)([make_article(1)], now=T0 + timedelta(hours=1), raw=raw)
+    assert store.raw_blob(packed.sha256) == raw
+    [source] = store.list_sources()
+    detail = store.get_article(store.list_articles()[0].id)
+    assert detail is not None
+    assert {f.blob_sha256 for f in detail.fetches} == {hashlib.sha256(raw).hexdigest()}
+    assert source.fetch_count == 2
+
+
+def test_raw_bytes_kept_by_earlier_versions_still_read(store: Store, store_target: str) -> None:
+    raw = b"<rss>" + "Новости ".encode() * 1_000 + b"</rss>"
+    digest = hashlib.sha256(raw).hexdigest()
+    engine = create_archive_engine(store_target)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO blobs (sha256, size, data) VALUES (:d, :n, :z)"),
+            {"d": digest, "n": len(raw), "z": zlib.compress(raw, 9)},
+        )
+    engine.dispose()
+    assert store.raw_blob(digest) == raw
 
 
 # -- both backends agree ---------------------------------------------------------------

@@ -17,9 +17,11 @@ from presswatch.store.records import (
     FeedSighting,
     FetchRecord,
     IngestCounts,
+    PackedRaw,
     RevisionRecord,
     SourceSummary,
     StoredArticle,
+    pack_raw,
 )
 from presswatch.store.sql import SQLStore
 from presswatch.store.url import describe_target, is_postgres_url
@@ -47,6 +49,7 @@ __all__ = [
     "FeedSighting",
     "FetchRecord",
     "IngestCounts",
+    "PackedRaw",
     "RevisionRecord",
     "SQLStore",
     "SourceSummary",
@@ -55,4 +58,5 @@ __all__ = [
     "describe_target",
     "is_postgres_url",
     "open_store",
+    "pack_raw",
 ]

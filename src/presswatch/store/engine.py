@@ -34,7 +34,10 @@ def create_archive_engine(target: str) -> Engine:
     if is_postgres_url(target):
         return create_engine(
             postgres_url(target),
-            connect_args={"connect_timeout": 5},
+            # No server-side prepared statements: psycopg prepares a query after its 5th run
+            # and PostgreSQL then keeps a generic plan made while the table was small (a seq
+            # scan for `key = ANY(...)`), so ingest slowed as the archive grew.
+            connect_args={"connect_timeout": 5, "prepare_threshold": None},
             json_serializer=dumps_json,
             pool_pre_ping=True,
         )

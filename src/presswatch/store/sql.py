@@ -9,9 +9,10 @@ round trip per article.
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from types import ModuleType
@@ -24,29 +25,30 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    bindparam,
     func,
-    insert,
-    literal,
     or_,
     select,
     union,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from presswatch.errors import ArchiveError
-from presswatch.store.columns import UTCDateTime, fold, strip_nul
+from presswatch.store.bulk import Bulk
+from presswatch.store.bulk import Row as Values
+from presswatch.store.columns import fold, strip_nul
 from presswatch.store.engine import WRITE, explain_failure
+from presswatch.store.prepared import Prepared
 from presswatch.store.records import (
     ArticleDetail,
     FeedSighting,
     FetchRecord,
     IngestCounts,
+    PackedRaw,
     RevisionRecord,
     SourceSummary,
     StoredArticle,
+    pack_raw,
 )
 from presswatch.store.schema import (
     article_feeds,
@@ -63,7 +65,6 @@ DUPLICATE_IN_BATCH = "duplicate item in the same feed"
 SOURCE_KINDS = frozenset({"file", "stdin", "url"})
 FETCH_STATUSES = frozenset({"ok", "partial", "error"})
 ORDERS = frozenset({"newest", "oldest"})
-_CHUNK = 500  # keys per IN (...): far below SQLite's bound-variable limit
 _PAGE = 500  # rows per page when iterating
 _WRITE_ATTEMPTS = 3  # a concurrent writer may insert the same key between SELECT and INSERT
 _ENCLOSURE_FIELDS = tuple(f.name for f in fields(Enclosure))
@@ -90,7 +91,6 @@ _CONTENT_COLUMNS = (
     "enclosures",
     "content_hash",
 )
-_REVISED_COLUMNS = ("title", "authors", "summary", "content_html", "text", "content_hash")
 
 
 class SQLStore:
@@ -101,6 +101,13 @@ class SQLStore:
         self._writer = engine.execution_options(**{WRITE: True})
         self._target = target
         self._dialect: ModuleType = postgresql if engine.dialect.name == "postgresql" else sqlite
+        self._bulk = Bulk.for_dialect(engine.dialect)
+        self._sql = Prepared.build(self._dialect)
+        self._block = threading.local()  # .conn: this thread's open transaction() connection
+        # A savepoint per call inside a block lets PostgreSQL retry a key a concurrent writer
+        # won. SQLite needs none (BEGIN IMMEDIATE: one writer at a time) and would pay for
+        # one in a sub-journal copy of every page the call touches.
+        self._savepoints = engine.dialect.name == "postgresql"
 
     @property
     def backend(self) -> str:
@@ -118,11 +125,47 @@ class SQLStore:
         except SQLAlchemyError as exc:
             raise explain_failure(self._target, exc) from exc
 
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` in one write transaction, retrying if a concurrent writer won a key."""
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the store calls inside the block on one connection, in one transaction.
+
+        One commit per document instead of one per call. The outermost block commits when
+        it ends and rolls back if it raises (the exception goes on; a database failure as
+        ArchiveError). Ids handed out inside a rolled-back block name nothing. A block
+        nested in it is a savepoint: if it raises, only its own work is undone and the
+        outer block may go on and commit. Calls inside read the block's own writes. A
+        call that raises may leave part of its work in the block, so let its exception
+        leave the block (or a nested one). The block belongs to the thread that opened
+        it; on SQLite it holds the write lock until it ends.
+        """
+        conn: Connection | None = getattr(self._block, "conn", None)
         with self._failures():
+            if conn is not None:
+                with conn.begin_nested():
+                    yield
+                return
+            with self._writer.begin() as conn:
+                self._block.conn = conn
+                try:
+                    yield
+                finally:
+                    self._block.conn = None
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction, retrying if a concurrent writer won a key.
+
+        Inside `transaction()` it joins the block's transaction (in a savepoint on
+        PostgreSQL, so a lost race is retried without losing the block).
+        """
+        block: Connection | None = getattr(self._block, "conn", None)
+        with self._failures():
+            if block is not None and not self._savepoints:
+                return work(block)
             for attempt in range(_WRITE_ATTEMPTS):
                 try:
+                    if block is not None:
+                        with block.begin_nested():
+                            return work(block)
                     with self._writer.begin() as conn:
                         return work(conn)
                 except IntegrityError:
@@ -130,29 +173,27 @@ class SQLStore:
                         raise
         raise AssertionError("unreachable")
 
-    def _read(self) -> AbstractContextManager[Connection]:
-        return self._engine.connect()
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """The block's connection inside `transaction()` (so it reads its own writes)."""
+        block: Connection | None = getattr(self._block, "conn", None)
+        if block is not None:
+            yield block
+            return
+        with self._engine.connect() as conn:
+            yield conn
 
     # -- sources, feeds, fetches --------------------------------------------------------
 
     def upsert_source(self, location: str, kind: str, now: datetime) -> int:
         if kind not in SOURCE_KINDS:
             raise ValueError(f"source kind must be one of {sorted(SOURCE_KINDS)}, not {kind!r}")
-        stmt = self._dialect.insert(sources).values(
-            location=location,
-            kind=kind,
-            added_at=now,
-            fetch_count=0,
-            error_count=0,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[sources.c.location], set_={"kind": sources.c.kind}
-        ).returning(sources.c.id)
+        row = {"v_location": location, "v_kind": kind, "v_added_at": now}
+        sql = self._sql
 
         def work(conn: Connection) -> int:
-            # Look first: on PostgreSQL every ON CONFLICT attempt burns a sequence number.
-            found = conn.execute(select(sources.c.id).where(sources.c.location == location))
-            return int(found.scalar() or conn.execute(stmt).scalar_one())
+            found = conn.execute(sql.find_source, row).scalar()
+            return int(found or conn.execute(sql.insert_source, row).scalar_one())
 
         return self._write(work)
 
@@ -177,53 +218,22 @@ class SQLStore:
             "image": feed.image,
             "updated_raw": feed.updated_raw,
         }
-        stmt = self._dialect.insert(feeds).values(key=key, first_seen=now, last_seen=now, **meta)
-        # A poorer reading (a text dump) must not erase what a richer one told us.
-        keep_known = {
-            name: func.coalesce(stmt.excluded[name], feeds.c[name])
-            for name in meta
-            if name != "format"
-        }
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[feeds.c.key],
-            set_={
-                **keep_known,
-                "format": stmt.excluded.format,
-                "last_seen": stmt.excluded.last_seen,
-            },
-        ).returning(feeds.c.id)
-        refresh = {
-            name: value
-            if name == "format"
-            else func.coalesce(literal(value, feeds.c[name].type), feeds.c[name])
-            for name, value in meta.items()
-        }
+        row = {f"v_{name}": value for name, value in meta.items()}
+        row.update(v_key=key, v_first_seen=now, v_last_seen=now)
+        sql = self._sql
 
         def work(conn: Connection) -> int:
-            found = conn.execute(select(feeds.c.id).where(feeds.c.key == key)).scalar()
+            found = conn.execute(sql.find_feed, row).scalar()
             if found is None:
-                return int(conn.execute(stmt).scalar_one())
-            conn.execute(update(feeds).where(feeds.c.id == found).values(**refresh, last_seen=now))
+                return int(conn.execute(sql.insert_feed, row).scalar_one())
+            conn.execute(sql.refresh_feed, {**row, "v_id": found})
             return int(found)
 
         return self._write(work)
 
     def begin_fetch(self, source_id: int, now: datetime) -> int:
-        stmt = (
-            insert(fetches)
-            .values(
-                source_id=source_id,
-                started_at=now,
-                status="running",
-                items=0,
-                new=0,
-                updated=0,
-                unchanged=0,
-                skipped=0,
-            )
-            .returning(fetches.c.id)
-        )
-        return self._write(lambda conn: int(conn.execute(stmt).scalar_one()))
+        row = {"v_source_id": source_id, "v_started_at": now}
+        return self._write(lambda conn: int(conn.execute(self._sql.insert_fetch, row).scalar_one()))
 
     def finish_fetch(
         self,
@@ -233,7 +243,7 @@ class SQLStore:
         error: str | None,
         feed_id: int | None,
         parsed: ParsedFeed | None,
-        raw: bytes | None,
+        raw: bytes | PackedRaw | None,
         counts: IngestCounts,
         now: datetime,
     ) -> None:
@@ -241,61 +251,88 @@ class SQLStore:
             raise ValueError(
                 f"fetch status must be one of {sorted(FETCH_STATUSES)}, not {status!r}"
             )
-        digest = hashlib.sha256(raw).hexdigest() if raw is not None else None
+        digest = (
+            None
+            if raw is None
+            else raw.sha256
+            if isinstance(raw, PackedRaw)
+            else hashlib.sha256(raw).hexdigest()
+        )
+        outcome = {
+            "v_id": fetch_id,
+            "v_finished_at": now,
+            "v_status": status,
+            "v_error": error,
+            "v_feed_id": feed_id,
+            "v_format": parsed.format if parsed else None,
+            "v_parser": (parsed.parser or None) if parsed else None,
+            "v_encoding": parsed.encoding if parsed else None,
+            "v_encoding_reason": parsed.encoding_reason if parsed else None,
+            "v_problems": list(parsed.problems) if parsed else None,
+            "v_blob_sha256": digest,
+            "v_items": len(parsed.entries) if parsed else 0,
+            "v_new": counts.new,
+            "v_updated": counts.updated,
+            "v_unchanged": counts.unchanged,
+            "v_skipped": counts.skipped,
+            "v_skipped_reasons": [list(pair) for pair in counts.skipped_reasons],
+        }
+        health = {
+            "v_last_fetch_at": now,
+            "v_last_status": status,
+            "v_last_error": error,
+            "v_error_count": 1 if status == "error" else 0,
+            "v_feed_id": feed_id,
+        }
+        sql = self._sql
 
         def work(conn: Connection) -> None:
             if raw is not None and digest is not None:
                 self._keep_blob(conn, digest, raw)
-            source_id = conn.execute(
-                update(fetches)
-                .where(fetches.c.id == fetch_id)
-                .values(
-                    finished_at=now,
-                    status=status,
-                    error=error,
-                    feed_id=feed_id,
-                    format=parsed.format if parsed else None,
-                    parser=(parsed.parser or None) if parsed else None,
-                    encoding=parsed.encoding if parsed else None,
-                    encoding_reason=parsed.encoding_reason if parsed else None,
-                    problems=list(parsed.problems) if parsed else None,
-                    blob_sha256=digest,
-                    items=len(parsed.entries) if parsed else 0,
-                    new=counts.new,
-                    updated=counts.updated,
-                    unchanged=counts.unchanged,
-                    skipped=counts.skipped,
-                    skipped_reasons=[list(pair) for pair in counts.skipped_reasons],
-                )
-                .returning(fetches.c.source_id)
-            ).scalar_one_or_none()
+            source_id = conn.execute(sql.finish_fetch, outcome).scalar_one_or_none()
             if source_id is None:
                 raise ArchiveError(f"no fetch {fetch_id} in this archive to finish")
-            conn.execute(
-                update(sources)
-                .where(sources.c.id == source_id)
-                .values(
-                    last_fetch_at=now,
-                    last_status=status,
-                    last_error=error,
-                    fetch_count=sources.c.fetch_count + 1,
-                    error_count=sources.c.error_count + (1 if status == "error" else 0),
-                    feed_id=func.coalesce(
-                        literal(feed_id, sources.c.feed_id.type), sources.c.feed_id
-                    ),
-                )
-            )
+            conn.execute(sql.count_fetch, {**health, "v_id": source_id})
 
         self._write(work)
 
-    def _keep_blob(self, conn: Connection, digest: str, raw: bytes) -> None:
-        known = conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == digest)).first()
-        if known is None:
-            conn.execute(
-                self._dialect.insert(blobs)
-                .values(sha256=digest, size=len(raw), data=zlib.compress(raw, 6))
-                .on_conflict_do_nothing(index_elements=[blobs.c.sha256])
+    def record_failed_fetch(
+        self,
+        location: str,
+        kind: str,
+        *,
+        error: str,
+        parsed: ParsedFeed | None,
+        raw: bytes | PackedRaw | None,
+        started_at: datetime,
+        now: datetime,
+    ) -> int:
+        """Record a failed read of `location` as one finished fetch; return its id.
+
+        The failure path of a `transaction()` block: when the block rolls back, its source,
+        fetch and articles go with it, and this writes the failure (source health, error,
+        raw bytes) on its own, in one transaction. Inside a block it is a savepoint.
+        """
+        with self.transaction():
+            source_id = self.upsert_source(location, kind, started_at)
+            fetch_id = self.begin_fetch(source_id, started_at)
+            self.finish_fetch(
+                fetch_id,
+                status="error",
+                error=error,
+                feed_id=None,
+                parsed=parsed,
+                raw=raw,
+                counts=IngestCounts(),
+                now=now,
             )
+        return fetch_id
+
+    def _keep_blob(self, conn: Connection, digest: str, raw: bytes | PackedRaw) -> None:
+        if conn.execute(self._sql.find_blob, {"v_sha256": digest}).first() is None:
+            packed = raw if isinstance(raw, PackedRaw) else pack_raw(raw)
+            row = {"v_sha256": digest, "v_size": packed.size, "v_data": packed.data}
+            conn.execute(self._sql.insert_blob, row)
 
     def raw_blob(self, sha256: str) -> bytes | None:
         with self._failures(), self._read() as conn:
@@ -342,110 +379,43 @@ class SQLStore:
     ) -> tuple[int, int, int]:
         if not batch:
             return 0, 0, 0
-        existing: dict[str, tuple[int, str]] = {}
+        bulk = self._bulk
+        bound_now = bulk.bind_time(now)
         keys = list(batch)
-        for chunk in _chunks(keys):
-            rows = conn.execute(
-                select(articles.c.key, articles.c.id, articles.c.content_hash).where(
-                    articles.c.key.in_(chunk)
-                )
-            )
-            existing.update((key, (id_, digest)) for key, id_, digest in rows)
-
-        ids: dict[str, int] = {}
+        existing = bulk.existing(conn, keys)
         fresh = [key for key in keys if key not in existing]
-        if fresh:
-            params = [
-                {
-                    "key": key,
-                    **_content(batch[key]),
-                    "first_seen": now,
-                    "last_seen": now,
-                    "feed_id": feed_id,
-                    "source_id": source_id,
-                    "fetch_id": fetch_id,
-                }
-                for key in fresh
-            ]
-            # A plain executemany plus one indexed SELECT beats INSERT..RETURNING on SQLite.
-            conn.execute(insert(articles), params)
-            for chunk in _chunks(fresh):
-                inserted = conn.execute(
-                    select(articles.c.key, articles.c.id).where(articles.c.key.in_(chunk))
-                )
-                ids.update((key, id_) for key, id_ in inserted)
-
-        changed: list[str] = []
+        ids = (
+            bulk.insert(
+                conn,
+                fresh,
+                [bulk.content(batch[key]) for key in fresh],
+                bound_now,
+                (feed_id, source_id, fetch_id),
+            )
+            if fresh
+            else {}
+        )
+        changed: list[tuple[int, Values]] = []
         same: list[int] = []
         for key, (id_, digest) in existing.items():
             ids[key] = id_
-            if digest == batch[key].content_hash:
+            article = batch[key]
+            if digest == article.content_hash:
                 same.append(id_)
             else:
-                changed.append(key)
-
+                changed.append((id_, bulk.content(article)))
         if changed:
-            self._revise(conn, [(ids[key], batch[key]) for key in changed], fetch_id, now)
-        for chunk_ids in _chunks(same):
-            conn.execute(update(articles).where(articles.c.id.in_(chunk_ids)).values(last_seen=now))
-        self._link(conn, feed_id, fetch_id, batch, ids, now)
+            bulk.revise(conn, changed, fetch_id, bound_now)
+        if same:
+            bulk.touch(conn, same, bound_now)
+        bulk.link(
+            conn,
+            feed_id,
+            fetch_id,
+            bound_now,
+            [(ids[key], strip_nul(a.guid), a.position) for key, a in batch.items()],
+        )
         return len(fresh), len(changed), len(same)
-
-    def _revise(
-        self, conn: Connection, targets: list[tuple[int, Article]], fetch_id: int, now: datetime
-    ) -> None:
-        """Keep each article's current text as a revision, then replace it with the new one."""
-        for chunk in _chunks(targets):
-            old = select(
-                articles.c.id,
-                literal(now, UTCDateTime()),
-                literal(fetch_id, revisions.c.fetch_id.type),
-                *(articles.c[name] for name in _REVISED_COLUMNS),
-            ).where(articles.c.id.in_([id_ for id_, _ in chunk]))
-            conn.execute(
-                insert(revisions).from_select(
-                    ["article_id", "replaced_at", "fetch_id", *_REVISED_COLUMNS], old
-                )
-            )
-        conn.execute(
-            update(articles).where(articles.c.id == bindparam("b_id")),
-            [{"b_id": id_, **_content(article), "last_seen": now} for id_, article in targets],
-        )
-
-    def _link(
-        self,
-        conn: Connection,
-        feed_id: int,
-        fetch_id: int,
-        batch: dict[str, Article],
-        ids: dict[str, int],
-        now: datetime,
-    ) -> None:
-        stmt = self._dialect.insert(article_feeds)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[article_feeds.c.article_id, article_feeds.c.feed_id],
-            set_={
-                "guid": func.coalesce(stmt.excluded.guid, article_feeds.c.guid),
-                "fetch_id": stmt.excluded.fetch_id,
-                "position": stmt.excluded.position,
-                "last_seen": stmt.excluded.last_seen,
-            },
-        )
-        conn.execute(
-            stmt,
-            [
-                {
-                    "article_id": ids[key],
-                    "feed_id": feed_id,
-                    "guid": article.guid,
-                    "fetch_id": fetch_id,
-                    "position": article.position,
-                    "first_seen": now,
-                    "last_seen": now,
-                }
-                for key, article in batch.items()
-            ],
-        )
 
     # -- reading articles ---------------------------------------------------------------
 
@@ -605,11 +575,6 @@ class SQLStore:
 # -- helpers --------------------------------------------------------------------------
 
 
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def _host(url: str | None) -> str | None:
     if not url:
         return None
@@ -617,33 +582,6 @@ def _host(url: str | None) -> str | None:
         return urlsplit(url).hostname
     except ValueError:
         return None
-
-
-def _content(article: Article) -> dict[str, Any]:
-    return {
-        "url": article.url,
-        "original_url": article.original_url,
-        "guid": article.guid,
-        "title": article.title,
-        "authors": list(article.authors),
-        "published": article.published,
-        "published_raw": article.published_raw,
-        "date_flag": article.date_flag,
-        "updated": article.updated,
-        "summary": article.summary,
-        "content_html": article.content_html,
-        "text": article.text,
-        "language": article.language,
-        "republished_from": article.republished_from,
-        "categories": list(article.categories),
-        "enclosures": [_enclosure(enc) for enc in article.enclosures],
-        "content_hash": article.content_hash,
-    }
-
-
-def _enclosure(enc: Enclosure) -> dict[str, Any]:
-    found = {name: getattr(enc, name) for name in _ENCLOSURE_FIELDS}
-    return {name: value for name, value in found.items() if value is not None}
 
 
 def _article_select() -> Select[Any]:
