@@ -178,58 +178,40 @@ class Archive:
         return self._store(prepared, location=location, kind=kind, shown=shown_as or location)
 
     def _store(self, prepared: Prepared, *, location: str, kind: str, shown: str) -> IngestReport:
-        now = self._clock()
-        store = self.store
-        source_id = store.upsert_source(location, kind, now)
-        fetch_id = store.begin_fetch(source_id, now)
+        """Store one document in one transaction: all of its articles or, on failure, none,
+        with the failed read recorded on its own."""
+        store, now = self.store, self._clock()
         parsed = prepared.parsed
         if parsed is None:
             error = prepared.error or "could not be read"
-            store.finish_fetch(
-                fetch_id,
-                status="error",
-                error=error,
-                feed_id=None,
-                parsed=None,
-                raw=prepared.data,
-                counts=IngestCounts(),
-                now=self._clock(),
-            )
-            return IngestReport(shown, "failed", error=error)
+            return self._failed(prepared, location, kind, shown, error, now)
         counts = IngestCounts()
+        status = "partial" if parsed.truncated else "ok"
         try:
-            feed_id = store.upsert_feed(prepared.key, parsed, now)
-            articles = iter(prepared.articles)
-            while batch := list(islice(articles, SAVE_BATCH)):
-                counts = counts + store.save_articles(feed_id, source_id, fetch_id, batch, now)
+            with store.transaction():
+                source_id = store.upsert_source(location, kind, now)
+                fetch_id = store.begin_fetch(source_id, now)
+                feed_id = store.upsert_feed(prepared.key, parsed, now)
+                articles = iter(prepared.articles)
+                while batch := list(islice(articles, SAVE_BATCH)):
+                    counts += store.save_articles(feed_id, source_id, fetch_id, batch, now)
+                store.finish_fetch(
+                    fetch_id,
+                    status=status,
+                    error=None,
+                    feed_id=feed_id,
+                    parsed=parsed,
+                    raw=prepared.raw,
+                    counts=counts,
+                    now=self._clock(),
+                )
         except Exception as exc:  # one bad document never stops the others
             error = (
                 str(exc)
                 if isinstance(exc, PresswatchError)
                 else (f"could not be stored: {type(exc).__name__}: {exc}")
             )
-            store.finish_fetch(
-                fetch_id,
-                status="error",
-                error=error,
-                feed_id=None,
-                parsed=parsed,
-                raw=prepared.data,
-                counts=counts,
-                now=self._clock(),
-            )
-            return IngestReport(shown, "failed", error=error, feed_title=parsed.title)
-        status = "partial" if parsed.truncated else "ok"
-        store.finish_fetch(
-            fetch_id,
-            status=status,
-            error=None,
-            feed_id=feed_id,
-            parsed=parsed,
-            raw=prepared.data,
-            counts=counts,
-            now=self._clock(),
-        )
+            return self._failed(prepared, location, kind, shown, error, now)
         return IngestReport(
             shown,
             status,
@@ -238,6 +220,27 @@ class Archive:
             counts=counts,
             problems=parsed.problems,
         )
+
+    def _failed(
+        self,
+        prepared: Prepared,
+        location: str,
+        kind: str,
+        shown: str,
+        error: str,
+        started: datetime,
+    ) -> IngestReport:
+        self.store.record_failed_fetch(
+            location,
+            kind,
+            error=error,
+            parsed=prepared.parsed,
+            raw=prepared.raw,
+            started_at=started,
+            now=self._clock(),
+        )
+        title = prepared.parsed.title if prepared.parsed else None
+        return IngestReport(shown, "failed", error=error, feed_title=title)
 
     # -- reading ------------------------------------------------------------------------
 

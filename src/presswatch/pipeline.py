@@ -21,6 +21,7 @@ from pathlib import Path
 from presswatch.errors import FeedParseError, NotAFeedError
 from presswatch.formats import parse_feed
 from presswatch.normalize.article import feed_key, normalize_feed
+from presswatch.store.records import PackedRaw, pack_raw
 from presswatch.types import Article, ParsedFeed
 
 LARGE_DOCUMENT = 32 * 1024 * 1024  # bigger files are streamed by the caller, not shipped
@@ -30,7 +31,7 @@ LARGE_DOCUMENT = 32 * 1024 * 1024  # bigger files are streamed by the caller, no
 class Prepared:
     """One document, parsed and normalized, ready to store; or why it could not be."""
 
-    data: bytes = b""
+    raw: bytes | PackedRaw = b""
     parsed: ParsedFeed | None = None
     key: str = ""
     items: int = 0
@@ -46,10 +47,10 @@ def prepare(
     try:
         parsed = parse_feed(data, content_type=content_type, location=location)
     except (NotAFeedError, FeedParseError) as exc:
-        return Prepared(data=data, error=str(exc))
+        return Prepared(raw=data, error=str(exc))
     key = feed_key(parsed, location)
     articles = normalize_feed(parsed, key, now=now)
-    return Prepared(data, parsed, key, len(parsed.entries), articles)
+    return Prepared(raw=data, parsed=parsed, key=key, items=len(parsed.entries), articles=articles)
 
 
 def prepare_file(path: str, now: datetime) -> Prepared:
@@ -62,9 +63,10 @@ def prepare_file(path: str, now: datetime) -> Prepared:
     try:
         prepared.articles = list(prepared.articles)
     except Exception as exc:  # a bug on one document must not stop the others
-        return Prepared(data=data, error=f"could not be read: {type(exc).__name__}: {exc}")
+        prepared = Prepared(error=f"could not be read: {type(exc).__name__}: {exc}")
     if prepared.parsed is not None:
         prepared.parsed = replace(prepared.parsed, entries=())
+    prepared.raw = pack_raw(data)  # hashing and compressing here spares the writer
     return prepared
 
 
