@@ -75,7 +75,9 @@ def prepared_in_order(
 ) -> Iterator[tuple[str, Future[Prepared] | None]]:
     """Yield (path, future of its Prepared) in order; None means "large: prepare it
     yourself, streaming". A future may raise if its worker died: prepare it yourself then."""
-    context = multiprocessing.get_context("forkserver")
+    # fork: workers start at once with the package loaded and never touch the archive
+    # (the writer's connections are not used in them); it needs no importable __main__.
+    context = multiprocessing.get_context("fork")
     ahead = max(2, workers * 2)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         window: deque[tuple[str, Future[Prepared] | None]] = deque()
@@ -98,7 +100,10 @@ def _submit(pool: ProcessPoolExecutor, path: str, now: datetime) -> Future[Prepa
             return None
     except OSError:
         pass  # the worker reports it
-    return pool.submit(prepare_file, path, now)
+    try:
+        return pool.submit(prepare_file, path, now)
+    except Exception:  # the pool broke (a worker was killed): the caller reads it itself
+        return None
 
 
 def worker_count(requested: int | None) -> int:

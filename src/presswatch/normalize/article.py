@@ -26,7 +26,7 @@ from presswatch.normalize.bylines import (
     split_authors,
 )
 from presswatch.normalize.dates import parse_date
-from presswatch.normalize.html import html_to_text, looks_like_html, sanitize_html
+from presswatch.normalize.html import html_to_text, sanitize_html
 from presswatch.normalize.urls import canonical_url, url_identity
 from presswatch.types import Article, ParsedEntry, ParsedFeed
 
@@ -149,7 +149,9 @@ def _item_link(entry: ParsedEntry, base: str | None) -> tuple[str | None, str | 
         canonical = canonical_url(entry.link, base)
         if canonical:
             link = entry.link.strip()
-            return (urljoin(base, link) if base else link), canonical
+            if base and not link.startswith(("http://", "https://")):
+                link = urljoin(base, link)
+            return link, canonical
     guid = entry.guid
     if guid and entry.guid_is_permalink is not False:
         canonical = canonical_url(guid)
@@ -183,10 +185,10 @@ def _summary(entry: ParsedEntry, paragraphs: list[str]) -> str | None:
     """The feed's own excerpt when it says more than a byline, else the first paragraph."""
     if entry.summary_html and entry.content_html:
         summary = entry.summary_html
-        if looks_like_html(summary):
+        if "<" in summary:
             summary = html_to_text(sanitize_html(summary))
-        elif "&" in summary:
-            summary = unescape(summary)
+        elif "&" in summary:  # entities alone ("[&#8230;]") need no HTML parser
+            summary = _CONTROL.sub("", unescape(summary))
         _, rest = extract_byline(_paragraphs(summary))
         if rest:
             return _shorten(" ".join(rest))
