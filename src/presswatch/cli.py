@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterable
@@ -194,7 +195,7 @@ def sources(obj: Context, fmt: str) -> None:
         return
     table = [
         [
-            r.location,
+            _shown_location(r.location),
             r.feed_title or "",
             str(r.articles),
             _when(r.last_fetch_at),
@@ -317,18 +318,22 @@ def _detail_text(d: ArticleDetail) -> str:
     field("language", a.language)
     field("republished from", a.republished_from)
     field("categories", ", ".join(a.categories))
-    field("first seen", _iso(a.first_seen))
+    field("first seen", _iso(a.first_seen.replace(microsecond=0)))
     if d.feeds:
         lines.append("seen in:")
         lines += [
-            f"  - {f.title or f.url} (guid {f.guid!r}, first {_iso(f.first_seen)})" for f in d.feeds
+            f"  - {f.title or f.url} (guid {f.guid!r}, first {_when(f.first_seen)})"
+            for f in d.feeds
         ]
     if d.fetches:
         lines.append("fetches:")
-        lines += [f"  - #{f.id} {_iso(f.started_at)} {f.status} {f.location}" for f in d.fetches]
+        lines += [
+            f"  - #{f.id} {_when(f.started_at)} {f.status} {_shown_location(f.location)}"
+            for f in d.fetches
+        ]
     if d.revisions:
         lines.append(f"revisions: {len(d.revisions)} earlier version(s)")
-        lines += [f"  - replaced {_iso(r.replaced_at)}: {r.title}" for r in d.revisions]
+        lines += [f"  - replaced {_when(r.replaced_at)}: {r.title}" for r in d.revisions]
     lines += ["", a.text or "(no text)"]
     return "\n".join(lines)
 
@@ -351,6 +356,15 @@ def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _shown_location(location: str) -> str:
+    """Files under the current folder as relative paths: the part a reader recognises."""
+    if os.path.isabs(location):
+        relative = os.path.relpath(location)
+        if not relative.startswith(".."):
+            return relative
+    return location
 
 
 def _when(value: datetime | None) -> str:
