@@ -198,3 +198,23 @@ def test_xml_form_alone_matches_expectations(archive) -> None:
     assert [a.title for a in got] == [e[0] for e in EXPECTED]
     assert [a.authors for a in got] == [e[4] for e in EXPECTED]
     assert [a.republished_from for a in got] == [e[5] for e in EXPECTED]
+
+
+def test_changed_article_keeps_its_earlier_text(archive, tmp_path: Path) -> None:
+    archive.ingest([str(SEED_XML)])
+    [target] = [a for a in archive.articles() if a.title == EXPECTED[6][0]]
+    edited = tmp_path / "edited.xml"
+    edited.write_text(
+        SEED_XML.read_text(encoding="utf-8").replace(
+            "have recently entered the public discourse in Azerbaijan",
+            "have lately entered the public debate in Azerbaijan",
+        ),
+        encoding="utf-8",
+    )
+    [report] = archive.ingest([str(edited)])
+    assert (report.counts.new, report.counts.updated, report.counts.unchanged) == (0, 1, 9)
+    detail = archive.article(target.id)
+    assert "lately entered the public debate" in detail.article.text
+    [revision] = detail.revisions
+    assert "recently entered the public discourse" in revision.text
+    assert archive.count() == 10
