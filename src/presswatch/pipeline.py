@@ -48,6 +48,8 @@ def prepare(
         parsed = parse_feed(data, content_type=content_type, location=location)
     except (NotAFeedError, FeedParseError) as exc:
         return Prepared(raw=data, error=str(exc))
+    except Exception as exc:  # a parser bug on one document must not stop the others
+        return Prepared(raw=data, error=f"could not be read: {type(exc).__name__}: {exc}")
     key = feed_key(parsed, location)
     articles = normalize_feed(parsed, key, now=now)
     return Prepared(raw=data, parsed=parsed, key=key, items=len(parsed.entries), articles=articles)
