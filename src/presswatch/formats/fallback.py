@@ -222,12 +222,15 @@ def parse_with_feedparser(text: str) -> ParsedFeed:
     """Map feedparser's loose reading onto ParsedFeed; it gets a stream so it never opens a path."""
     import feedparser
 
-    result = feedparser.parse(
-        io.BytesIO(text.encode("utf-8", "surrogatepass")),
-        response_headers={"content-type": "application/xml; charset=utf-8"},
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        result = feedparser.parse(
+            io.BytesIO(text.encode("utf-8", "surrogatepass")),
+            response_headers={"content-type": "application/xml; charset=utf-8"},
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # its SAX handlers trip over some damaged namespace names
+        raise FeedParseError(f"unreadable feed: {type(exc).__name__}: {exc}") from exc
     version = result.get("version") or ""
     entries = result.get("entries") or []
     root = _ROOT_START.search(text)
