@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from presswatch.normalize import html_to_text, looks_like_html, sanitize_html, text_to_html
+from presswatch.normalize.html import html_paragraphs
 
 BASE = "https://example.com/news/story.html"
 
@@ -204,3 +205,22 @@ def test_sanitize_resolves_query_fragment_and_protocol_relative() -> None:
     out = sanitize_html('<a href="?page=2">p</a><a href="//cdn.example.org/x">c</a>', BASE)
     assert 'href="https://example.com/news/story.html?page=2"' in out
     assert 'href="https://cdn.example.org/x"' in out
+
+
+def test_bare_paragraph_markup_reads_like_any_other_markup() -> None:
+    bare = "<p>One \u00a0 two\tthree</p>\n<p>Line<br>next<br><br>new &amp; para</p><br>tail "
+    # The same markup spelled so that the full tokenizer has to read it.
+    spelled = bare.replace("<p>", "<P >").replace("</p>", "</P >").replace("<br>", "<BR/>")
+    expected = ["One two three", "Line\nnext", "new & para", "tail"]
+    assert html_paragraphs(bare) == expected
+    assert html_paragraphs(spelled) == expected
+    assert html_to_text(bare) == "\n\n".join(expected)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["<p>", "</p>", "<br>", "<b>", " ", "\n", "\xa0", "a", "&amp;"])))
+def test_bare_markup_fast_path_matches_tokenizer(pieces: list[str]) -> None:
+    bare = "".join(pieces)
+    spelled = bare.replace("<p>", "<P >").replace("</p>", "</P >").replace("<br>", "<BR/>")
+    assert html_paragraphs(bare) == html_paragraphs(spelled)
+    assert html_to_text(bare) == "\n\n".join(html_paragraphs(bare))

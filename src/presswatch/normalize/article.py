@@ -26,7 +26,7 @@ from presswatch.normalize.bylines import (
     split_authors,
 )
 from presswatch.normalize.dates import parse_date
-from presswatch.normalize.html import html_to_text, sanitize_html
+from presswatch.normalize.html import html_paragraphs, html_to_text, sanitize_html
 from presswatch.normalize.urls import canonical_url, url_identity
 from presswatch.types import Article, ParsedEntry, ParsedFeed
 
@@ -89,7 +89,7 @@ def normalize_entry(
 
     body_html = entry.content_html or entry.summary_html or ""
     content_html = sanitize_html(body_html, base_url=url) if body_html else None
-    paragraphs = _paragraphs(html_to_text(content_html)) if content_html else []
+    paragraphs = html_paragraphs(content_html) if content_html else []
 
     byline_authors, paragraphs = extract_byline(paragraphs)
     republished_from, paragraphs = extract_source_line(paragraphs)
@@ -186,10 +186,12 @@ def _summary(entry: ParsedEntry, paragraphs: list[str]) -> str | None:
     if entry.summary_html and entry.content_html:
         summary = entry.summary_html
         if "<" in summary:
-            summary = html_to_text(sanitize_html(summary))
+            lines = html_paragraphs(sanitize_html(summary))
         elif "&" in summary:  # entities alone ("[&#8230;]") need no HTML parser
-            summary = _CONTROL.sub("", unescape(summary))
-        _, rest = extract_byline(_paragraphs(summary))
+            lines = _paragraphs(_CONTROL.sub("", unescape(summary)))
+        else:
+            lines = _paragraphs(summary)
+        _, rest = extract_byline(lines)
         if rest:
             return _shorten(" ".join(rest))
     return _shorten(paragraphs[0]) if paragraphs else None
