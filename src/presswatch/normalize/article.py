@@ -26,7 +26,12 @@ from presswatch.normalize.bylines import (
     split_authors,
 )
 from presswatch.normalize.dates import parse_date
-from presswatch.normalize.html import html_paragraphs, html_to_text, sanitize_html
+from presswatch.normalize.html import (
+    html_paragraphs,
+    html_to_text,
+    sanitize_html,
+    sanitize_to_paragraphs,
+)
 from presswatch.normalize.urls import canonical_url, url_identity
 from presswatch.types import Article, ParsedEntry, ParsedFeed
 
@@ -88,8 +93,9 @@ def normalize_entry(
         title = title[:MAX_TITLE_CHARS].rstrip() + "…"
 
     body_html = entry.content_html or entry.summary_html or ""
-    content_html = sanitize_html(body_html, base_url=url) if body_html else None
-    paragraphs = html_paragraphs(content_html) if content_html else []
+    content_html, paragraphs = (
+        sanitize_to_paragraphs(body_html, base_url=url) if body_html else (None, [])
+    )
 
     byline_authors, paragraphs = extract_byline(paragraphs)
     republished_from, paragraphs = extract_source_line(paragraphs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
+from functools import lru_cache
 from html import escape, unescape
 from itertools import chain, repeat
 from typing import NamedTuple
@@ -16,7 +17,14 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-__all__ = ["html_paragraphs", "html_to_text", "looks_like_html", "sanitize_html", "text_to_html"]
+__all__ = [
+    "html_paragraphs",
+    "html_to_text",
+    "looks_like_html",
+    "sanitize_html",
+    "sanitize_to_paragraphs",
+    "text_to_html",
+]
 
 _TAGS = {
     "p", "br", "a", "b", "strong", "i", "em", "u", "s", "blockquote", "q", "cite", "ul", "ol",
@@ -59,14 +67,15 @@ class _Base(NamedTuple):
     document: str  # the URL without query and fragment
 
 
-_base: ContextVar[_Base | None] = ContextVar("presswatch_sanitize_base", default=None)
+_base: ContextVar[str | None] = ContextVar("presswatch_sanitize_base", default=None)
 
 
 def _resolve(url: str) -> str | None:
     """Absolute form of a relative href/src; the common shapes skip the slow urljoin."""
-    base = _base.get()
-    if base is None:
+    base_url = _base.get()
+    if base_url is None:
         return url
+    base = _parse_base(base_url)  # only here: most bodies have no relative link
     if base.scheme not in ("http", "https"):
         return None
     if url.startswith("//"):
@@ -82,6 +91,7 @@ def _resolve(url: str) -> str | None:
     return joined if joined.split(":", 1)[0].lower() in ("http", "https") else None
 
 
+@lru_cache(maxsize=64)
 def _parse_base(url: str) -> _Base:
     try:
         parts = urlsplit(url.strip())
@@ -112,10 +122,21 @@ _RESOLVE_RELATIVE = nh3.Cleaner(
 
 def sanitize_html(html: str, base_url: str | None = None) -> str:
     """Allowlisted HTML safe to render; relative links resolved when the page URL is known."""
+    return _clean(_strip_control(html), base_url)
+
+
+def sanitize_to_paragraphs(html: str, base_url: str | None = None) -> tuple[str, list[str]]:
+    """`sanitize_html` and the `html_paragraphs` of its result, looking for control
+    characters once: nh3 only brings them back from numeric references, which need a "#"."""
     html = _strip_control(html)
+    clean = _clean(html, base_url)
+    return clean, _paragraphs(clean if "#" not in html else _strip_control(clean))
+
+
+def _clean(html: str, base_url: str | None) -> str:
     if not base_url:
         return str(_KEEP_RELATIVE.clean(html))
-    token = _base.set(_parse_base(base_url))
+    token = _base.set(base_url)
     try:
         return str(_RESOLVE_RELATIVE.clean(html))
     finally:
@@ -156,7 +177,10 @@ def html_to_text(html: str) -> str:
 
 def html_paragraphs(html: str) -> list[str]:
     """The paragraphs `html_to_text` joins: each stripped, none empty, none with a blank line."""
-    html = _strip_control(html)
+    return _paragraphs(_strip_control(html))
+
+
+def _paragraphs(html: str) -> list[str]:
     if not _TAG_LIKE.search(html):
         return _plain(unescape(html))
     bare = _bare_markup(html)
