@@ -137,3 +137,11 @@ def test_canonical_url_never_raises_and_is_idempotent(url: str, base: str | None
         assert "#" not in once
         assert canonical_url(once) == once
         assert url_identity(once) == url_identity(url_identity(once))
+
+
+def test_absolute_links_keep_their_own_site_whatever_the_base() -> None:
+    base = "https://other.org/x/"
+    assert canonical_url("https://example.com/a/./b/../c", base) == "https://example.com/a/c"
+    assert canonical_url("https://example.com", base) == "https://example.com/"
+    assert canonical_url("https://EXAMPLE.com/a/?utm_source=x", base) == "https://example.com/a/"
+    assert canonical_url("https://example.com/a", "http://[::1/") is None  # unusable base

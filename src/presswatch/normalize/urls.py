@@ -92,12 +92,21 @@ def url_identity(canonical: str) -> str:
     return rest
 
 
+# Already canonical but for dot segments: what nearly every feed links to.
+_PLAIN = re.compile(r"(https?)://([a-z0-9_-]+(?:\.[a-z0-9_-]+)*)(/[A-Za-z0-9._~/-]*)?")
+
+
 def _canonical(url: str, base: str | None) -> str | None:
-    url = url.strip(_STRIP).translate(_TAB_NL)
+    url = _tidy(url)
     if not url:
         return None
     if base:
-        base = base.strip(_STRIP).translate(_TAB_NL)
+        base = _tidy(base)
+    plain = _PLAIN.fullmatch(url)
+    # urljoin keeps such a URL as it is, unless it raises on the base first.
+    if plain and (not base or (base.isascii() and "[" not in base and "]" not in base)):
+        return f"{plain[1]}://{plain[2]}{_remove_dot_segments(plain[3] or '/')}"
+    if base:
         url = urljoin(base, url)
     scheme_end = url.find(":")
     if scheme_end == -1:
@@ -118,6 +127,11 @@ def _canonical(url: str, base: str | None) -> str | None:
         path = "/" + path
     query = _clean_query(parts.query)
     return f"{scheme}://{host}{path}{'?' + query if query else ''}"
+
+
+def _tidy(url: str) -> str:
+    url = url.strip(_STRIP)
+    return url.translate(_TAB_NL) if "\t" in url or "\n" in url or "\r" in url else url
 
 
 def _host(netloc: str, scheme: str) -> str | None:
