@@ -224,3 +224,11 @@ def test_bare_markup_fast_path_matches_tokenizer(pieces: list[str]) -> None:
     spelled = bare.replace("<p>", "<P >").replace("</p>", "</P >").replace("<br>", "<BR/>")
     assert html_paragraphs(bare) == html_paragraphs(spelled)
     assert html_to_text(bare) == "\n\n".join(html_paragraphs(bare))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=st.sampled_from(list(" \n\t\xa0ab&;#x<>")), max_size=12)))
+def test_wordpress_paragraphs_read_like_any_other_markup(texts: list[str]) -> None:
+    autop = "<p>" + "</p>\n<p>".join(texts) + "</p>\n"
+    spelled = autop.replace("<p>", "<P >").replace("</p>", "</P >")
+    assert html_paragraphs(autop) == html_paragraphs(spelled)
