@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from html import unescape
 from urllib.parse import urljoin
 
@@ -27,6 +28,7 @@ from presswatch.normalize.bylines import (
 )
 from presswatch.normalize.dates import parse_date
 from presswatch.normalize.html import (
+    fold_whitespace,
     html_paragraphs,
     html_to_text,
     sanitize_html,
@@ -170,13 +172,14 @@ def _title(entry: ParsedEntry) -> str:
     title = entry.title or ""
     if entry.title_is_html:
         title = html_to_text(sanitize_html(title))
-    return _SPACE.sub(" ", _CONTROL.sub("", title)).strip()
+    return fold_whitespace(_CONTROL.sub("", title))
 
 
 def _paragraphs(text: str) -> list[str]:
     return [p for p in (p.strip() for p in text.split("\n\n")) if p]
 
 
+@lru_cache(maxsize=4096)  # a feed has a few writers and names them on every item
 def _authors(raw: tuple[str, ...]) -> tuple[str, ...]:
     names: list[str] = []
     for item in raw:
@@ -204,7 +207,7 @@ def _summary(entry: ParsedEntry, paragraphs: list[str]) -> str | None:
 
 
 def _shorten(text: str) -> str:
-    text = _SPACE.sub(" ", text).strip()
+    text = fold_whitespace(text)
     if len(text) <= MAX_SUMMARY_CHARS:
         return text
     cut = text[:MAX_SUMMARY_CHARS].rsplit(" ", 1)[0]

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 __all__ = [
+    "fold_whitespace",
     "html_paragraphs",
     "html_to_text",
     "looks_like_html",
@@ -183,7 +184,9 @@ def html_paragraphs(html: str) -> list[str]:
 def _paragraphs(html: str) -> list[str]:
     blocks = _autop_blocks(html)
     if blocks is not None:
-        return [p for p in map(_fold, (unescape(b) if "&" in b else b for b in blocks)) if p]
+        return [
+            p for p in map(fold_whitespace, (unescape(b) if "&" in b else b for b in blocks)) if p
+        ]
     if not _TAG_LIKE.search(html):
         return _plain(unescape(html))
     bare = _bare_markup(html)
@@ -208,15 +211,17 @@ def _paragraphs(html: str) -> list[str]:
     paragraphs: list[str] = []
     for block in text.split(_PARA):
         if _LINE in block:
-            paragraphs.extend(_br_paragraphs([_fold(line) for line in block.split(_LINE)]))
+            paragraphs.extend(
+                _br_paragraphs([fold_whitespace(line) for line in block.split(_LINE)])
+            )
         else:
-            block = _fold(block)
+            block = fold_whitespace(block)
             if block:
                 paragraphs.append(block)
     return paragraphs
 
 
-def _fold(text: str) -> str:
+def fold_whitespace(text: str) -> str:
     """Runs of whitespace as one space, ends stripped; cheap when there is nothing to fold."""
     if text.isprintable() and "  " not in text:  # no whitespace but single spaces
         return text.strip()
