@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -386,3 +387,25 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert int(out.stdout.strip()) < 300, out.stdout
+
+
+def _variants() -> list[bytes]:
+    wordpress = read("rss2_wordpress.xml")
+    return [
+        wordpress,
+        read("atom10.xml"),
+        read("rss1_rdf.xml"),
+        b"PHP Warning: headers sent\n" + wordpress,  # junk before the XML
+        wordpress.replace(b"</title>", b" AT&T</title>", 1),  # repaired first
+    ]
+
+
+@pytest.mark.parametrize("data", _variants())
+def test_items_without_their_raw_are_otherwise_the_same(data: bytes) -> None:
+    whole = parse_feed(data)
+    lean = parse_feed(data, item_raw=False)
+    assert whole.entries and all(e.raw for e in whole.entries)
+    assert all(e.raw == "" for e in lean.entries)
+    assert lean == dataclasses.replace(
+        whole, entries=tuple(dataclasses.replace(e, raw="") for e in whole.entries)
+    )

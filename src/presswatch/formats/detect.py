@@ -43,10 +43,18 @@ def _plain_text(text: str) -> ParsedFeed:
 
 
 def parse_feed(
-    data: bytes, *, content_type: str | None = None, location: str | None = None
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    location: str | None = None,
+    item_raw: bool = True,
 ) -> ParsedFeed:
-    """Parse any supported feed body; `location` only labels messages, nothing is fetched."""
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
+    """Parse any supported feed body; `location` only labels messages, nothing is fetched.
+
+    `item_raw=False` may leave entries' `raw` empty: serializing every XML item again is a
+    real share of parsing, wasted on callers that keep the whole document anyway.
+    """
+    if _blank(data):
         raise NotAFeedError("an empty body")
     decoded = decode(data, content_type, clean=False)
     start = decoded.text.lstrip("\ufeff \t\r\n\x00")
@@ -67,9 +75,9 @@ def parse_feed(
         if _HTML_START.match(head, prolog.end() if prolog else 0) or _HTML_START.match(head):
             raise NotAFeedError("an HTML page", _html_title(start))
         reuse = _reusable(data, decoded.encoding)
-        feed = parse_xml_tolerant(start, unchanged=data if reuse else None)
+        feed = parse_xml_tolerant(start, unchanged=data if reuse else None, item_raw=item_raw)
     else:
-        feed = _leading_junk(start)
+        feed = _leading_junk(start, item_raw)
     return dataclasses.replace(
         feed,
         encoding=decoded.encoding,
@@ -78,19 +86,27 @@ def parse_feed(
     )
 
 
+_BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"
+
+
+def _blank(data: bytes) -> bool:
+    # The head first: stripping a whole body copies it, for one trailing newline.
+    return not data[:1024].strip(_BLANK_BYTES) and not data.strip(_BLANK_BYTES)
+
+
 def _reusable(data: bytes, encoding: str) -> bool:
     """Original bytes can go straight to lxml when they already are the UTF-8 we would produce."""
     return encoding == "utf-8" and data[:1] == b"<"
 
 
-def _leading_junk(text: str) -> ParsedFeed:
+def _leading_junk(text: str, item_raw: bool) -> ParsedFeed:
     """Some servers print warnings before the XML; a feed root soon after is still a feed."""
     m = _FEED_ROOT.search(text[:4096])
     if m is None:
         return _plain_text(text)
     decl = text.rfind("<?xml", 0, m.start())
     cut = decl if decl >= 0 else m.start()
-    feed = parse_xml_tolerant(text[cut:])
+    feed = parse_xml_tolerant(text[cut:], item_raw=item_raw)
     return dataclasses.replace(
         feed, problems=(f"{cut} characters of junk before the XML were skipped", *feed.problems)
     )

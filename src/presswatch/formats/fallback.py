@@ -119,18 +119,21 @@ def _with(feed: ParsedFeed, *problems: str, truncated: bool = False) -> ParsedFe
     )
 
 
-def parse_xml_tolerant(text: str, unchanged: bytes | None = None) -> ParsedFeed:
+def parse_xml_tolerant(
+    text: str, unchanged: bytes | None = None, *, item_raw: bool = True
+) -> ParsedFeed:
     """Parse feed XML, repairing or falling back as needed; `unchanged` is `text` as UTF-8."""
     data = unchanged if unchanged is not None else text.encode("utf-8", "surrogatepass")
     try:
-        return parse_xml_fast(data)
+        return parse_xml_fast(data, item_raw=item_raw)
     except MalformedXML as exc:
         first = exc
     what = f"malformed XML: {first}"
     cleaned, changed = clean_text(text)
     if changed:
         try:
-            return _with(parse_xml_fast(cleaned.encode("utf-8", "surrogatepass")), _CONTROL_NOTE)
+            cleaned_data = cleaned.encode("utf-8", "surrogatepass")
+            return _with(parse_xml_fast(cleaned_data, item_raw=item_raw), _CONTROL_NOTE)
         except MalformedXML as exc:
             text, first = cleaned, exc
             what = f"{_CONTROL_NOTE}; malformed XML: {first}"
@@ -150,7 +153,7 @@ def parse_xml_tolerant(text: str, unchanged: bytes | None = None) -> ParsedFeed:
         how = ", ".join(done)
         try:
             return _with(
-                parse_xml_fast(repaired.encode("utf-8", "surrogatepass")),
+                parse_xml_fast(repaired.encode("utf-8", "surrogatepass"), item_raw=item_raw),
                 f"{what}; recovered with {how}",
             )
         except MalformedXML as again:

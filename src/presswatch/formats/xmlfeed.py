@@ -391,7 +391,7 @@ def _finish_extras(acc: Acc) -> None:
         acc["summary_html"] = html.escape(summary, quote=False)
 
 
-def _finish_entry(acc: Acc, item: _Element) -> ParsedEntry:
+def _finish_entry(acc: Acc, item: _Element, item_raw: bool) -> ParsedEntry:
     for key in acc:
         if key[0] == "_":
             _finish_extras(acc)
@@ -409,11 +409,12 @@ def _finish_entry(acc: Acc, item: _Element) -> ParsedEntry:
         for enc in acc["enclosures"]:
             seen.setdefault(enc.url, enc)
         acc["enclosures"] = tuple(seen.values())
-    acc["raw"] = etree.tostring(item, encoding="unicode", with_tail=False)
+    if item_raw:
+        acc["raw"] = etree.tostring(item, encoding="unicode", with_tail=False)
     return ParsedEntry(**acc)
 
 
-def read_item(item: _Element, table: dict[Any, Handler]) -> ParsedEntry:
+def read_item(item: _Element, table: dict[Any, Handler], item_raw: bool = True) -> ParsedEntry:
     acc: Acc = {}
     get = table.get
     for child in item:
@@ -422,7 +423,7 @@ def read_item(item: _Element, table: dict[Any, Handler]) -> ParsedEntry:
             handler(child, acc)
     if "guid" not in acc and item.attrib:
         _rdf_about(item, acc)
-    return _finish_entry(acc, item)
+    return _finish_entry(acc, item, item_raw)
 
 
 # --- channel ------------------------------------------------------------------------------
@@ -585,7 +586,8 @@ def _channel_elements(root: _Element, fmt: str) -> list[_Element]:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, item_raw: bool = True) -> None:
+        self.item_raw = item_raw
         self.root: _Element | None = None
         self.fmt = ""
         self.entries: list[ParsedEntry] = []
@@ -608,7 +610,7 @@ class _Reader:
         atom = self.fmt.startswith("atom")
         if atom != (_local(el.tag) == "entry"):
             return
-        self.entries.append(read_item(el, _ATOM_ITEM if atom else _RSS_ITEM))
+        self.entries.append(read_item(el, _ATOM_ITEM if atom else _RSS_ITEM, self.item_raw))
         el.clear()
         parent = el.getparent()
         if parent is not None:
@@ -642,33 +644,34 @@ def _items(root: _Element, fmt: str) -> Iterator[_Element]:
                 yield child
 
 
-def _parse_tree(data: bytes) -> ParsedFeed | etree.XMLSyntaxError:
+def _parse_tree(data: bytes, item_raw: bool) -> ParsedFeed | etree.XMLSyntaxError:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         return exc
-    reader = _Reader()
+    reader = _Reader(item_raw)
     reader.root = root
     reader.fmt = identify(root)
     table = _ATOM_ITEM if reader.fmt.startswith("atom") else _RSS_ITEM
-    reader.entries = [read_item(item, table) for item in _items(root, reader.fmt)]
+    reader.entries = [read_item(item, table, item_raw) for item in _items(root, reader.fmt)]
     return reader.feed()
 
 
-def parse_xml_fast(data: bytes) -> ParsedFeed:
+def parse_xml_fast(data: bytes, *, item_raw: bool = True) -> ParsedFeed:
     """Parse well-formed feed XML given as UTF-8 bytes (declared encodings are overridden).
 
     Raises NotAFeedError for well-formed XML that is not a feed and MalformedXML when
     strict parsing fails. Small documents are parsed whole (quickest); large ones, and
-    broken ones whose readable items we want, are streamed.
+    broken ones whose readable items we want, are streamed. `item_raw=False` leaves each
+    entry's `raw` empty, for callers that keep the whole document instead.
     """
     tree_error = None
     if len(data) <= _TREE_LIMIT:
-        feed = _parse_tree(data)
+        feed = _parse_tree(data, item_raw)
         if isinstance(feed, ParsedFeed):
             return feed
         tree_error = feed
-    reader = _Reader()
+    reader = _Reader(item_raw)
     events = reader.events(data)
     try:
         for _event, el in events:
