@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from presswatch.normalize import html_to_text, looks_like_html, sanitize_html, text_to_html
-from presswatch.normalize.html import html_paragraphs
+from presswatch.normalize.html import html_paragraphs, sanitize_to_paragraphs
 
 BASE = "https://example.com/news/story.html"
 
@@ -232,3 +232,18 @@ def test_wordpress_paragraphs_read_like_any_other_markup(texts: list[str]) -> No
     autop = "<p>" + "</p>\n<p>".join(texts) + "</p>\n"
     spelled = autop.replace("<p>", "<P >").replace("</p>", "</P >")
     assert html_paragraphs(autop) == html_paragraphs(spelled)
+
+
+@pytest.mark.parametrize(
+    ("html", "from_xml"),
+    [
+        ("<p>a\x01b\x00c</p>", False),
+        ("<p>a&#1;b&#x7f;c</p><p>d&#11;e</p>", False),
+        ("<p>a\x7fb</p>\n<p>c&#1;d</p>", True),  # XML text: DEL, and references, only
+        ('<p><a href="#top">t</a> &#x1F;x</p>', True),
+    ],
+)
+def test_sanitize_to_paragraphs_is_sanitize_then_paragraphs(html: str, from_xml: bool) -> None:
+    clean = sanitize_html(html)
+    assert sanitize_to_paragraphs(html, from_xml=from_xml) == (clean, html_paragraphs(clean))
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "".join(html_paragraphs(clean)))

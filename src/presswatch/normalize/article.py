@@ -68,9 +68,16 @@ def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> Iterator[Art
     used in this document fall through (see module)."""
     taken: set[str] = set()
     base = canonical_url(feed.link) or canonical_url(feed.self_link)
+    from_xml = feed.parser == "lxml"  # XML 1.0 text holds no C0 control characters
     for position, entry in enumerate(feed.entries):
         article = normalize_entry(
-            entry, key, base=base, language=feed.language, now=now, position=position
+            entry,
+            key,
+            base=base,
+            language=feed.language,
+            now=now,
+            position=position,
+            from_xml=from_xml,
         )
         if article.key in taken and not article.key.startswith("url:"):
             article = _untaken(article, entry, key, taken)
@@ -86,6 +93,7 @@ def normalize_entry(
     language: str | None = None,
     now: datetime,
     position: int = 0,
+    from_xml: bool = False,
 ) -> Article:
     original, url = _item_link(entry, base)
     title = _title(entry)
@@ -96,7 +104,9 @@ def normalize_entry(
 
     body_html = entry.content_html or entry.summary_html or ""
     content_html, paragraphs = (
-        sanitize_to_paragraphs(body_html, base_url=url) if body_html else (None, [])
+        sanitize_to_paragraphs(body_html, base_url=url, from_xml=from_xml)
+        if body_html
+        else (None, [])
     )
 
     byline_authors, paragraphs = extract_byline(paragraphs)

@@ -126,10 +126,16 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     return _clean(_strip_control(html), base_url)
 
 
-def sanitize_to_paragraphs(html: str, base_url: str | None = None) -> tuple[str, list[str]]:
+def sanitize_to_paragraphs(
+    html: str, base_url: str | None = None, *, from_xml: bool = False
+) -> tuple[str, list[str]]:
     """`sanitize_html` and the `html_paragraphs` of its result, looking for control
-    characters once: nh3 only brings them back from numeric references, which need a "#"."""
-    html = _strip_control(html)
+    characters once: nh3 only brings them back from numeric references, which need a "#".
+    Text an XML parser gave (`from_xml`) can hold no C0 control but DEL."""
+    if not from_xml:
+        html = _strip_control(html)
+    elif "\x7f" in html:
+        html = html.replace("\x7f", "")
     clean = _clean(html, base_url)
     return clean, _paragraphs(clean if "#" not in html else _strip_control(clean))
 
