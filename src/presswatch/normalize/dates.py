@@ -154,6 +154,8 @@ def _finish(naive: datetime, offset_minutes: int | None, has_time: bool) -> Pars
         return _OUT_OF_RANGE
     if offset_minutes is None:
         return ParsedDate(naive.replace(tzinfo=UTC), "no-zone" if has_time else None)
+    if offset_minutes == 0:  # most feeds: no zone to build and convert from
+        return ParsedDate(naive.replace(tzinfo=UTC), None)
     value = naive.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
     return ParsedDate(value.astimezone(UTC), None)
 
