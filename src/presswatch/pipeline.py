@@ -45,7 +45,8 @@ def prepare(
 ) -> Prepared:
     """Parse and normalize lazily: articles are produced as the caller stores them."""
     try:
-        parsed = parse_feed(data, content_type=content_type, location=location)
+        # no per-item raw text: the whole document is kept, and each article its position
+        parsed = parse_feed(data, content_type=content_type, location=location, item_raw=False)
     except (NotAFeedError, FeedParseError) as exc:
         return Prepared(raw=data, error=str(exc))
     except Exception as exc:  # a parser bug on one document must not stop the others

@@ -201,7 +201,7 @@ def _fp_entry(e: Any) -> ParsedEntry:
         title=_s(e.get("title")),
         title_is_html="html" in (title_detail.get("type") or ""),
         published_raw=_s(e.get("published")),
-        updated_raw=_s(e.get("updated")),
+        updated_raw=_s(dict.get(e, "updated")),  # plain lookup: no fallback to published
         authors=tuple(dict.fromkeys(str(a) for a in authors if a)),
         summary_html=_content_html(e.get("summary_detail")),
         content_html=_content_html(content[0]) if content else None,
@@ -259,7 +259,7 @@ def parse_with_feedparser(text: str) -> ParsedFeed:
         description=_s(feed.get("subtitle")),
         language=_s(feed.get("language")),
         generator=_s(feed.get("generator")),
-        updated_raw=_s(feed.get("updated")),
+        updated_raw=_s(dict.get(feed, "updated")),
         ttl=_length(feed.get("ttl")),
         image=_s((feed.get("image") or {}).get("href")),
         entries=tuple(_fp_entry(e) for e in entries),
