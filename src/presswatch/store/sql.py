@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from presswatch.errors import ArchiveError
-from presswatch.store.bulk import Bulk
+from presswatch.store.bulk import CONTENT, Bulk
 from presswatch.store.bulk import Row as Values
 from presswatch.store.columns import fold, strip_nul
 from presswatch.store.engine import WRITE, explain_failure
@@ -72,25 +72,6 @@ _ENCLOSURE_FIELDS = tuple(f.name for f in fields(Enclosure))
 T = TypeVar("T")
 
 _sort_key = func.coalesce(articles.c.published, articles.c.first_seen)
-_CONTENT_COLUMNS = (
-    "url",
-    "original_url",
-    "guid",
-    "title",
-    "authors",
-    "published",
-    "published_raw",
-    "date_flag",
-    "updated",
-    "summary",
-    "content_html",
-    "text",
-    "language",
-    "republished_from",
-    "categories",
-    "enclosures",
-    "content_hash",
-)
 
 
 class SQLStore:
@@ -590,7 +571,7 @@ def _article_select() -> Select[Any]:
         articles.c.key,
         func.coalesce(feeds.c.title, sources.c.location).label("source"),
         func.coalesce(feeds.c.self_url, feeds.c.link).label("feed_url"),
-        *(articles.c[name] for name in _CONTENT_COLUMNS),
+        *(articles.c[name] for name in CONTENT),
         articles.c.first_seen,
         articles.c.last_seen,
         _sort_key.label("sort_key"),
