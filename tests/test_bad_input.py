@@ -280,9 +280,37 @@ def test_same_guid_on_every_item_keeps_each_item(archive: Archive) -> None:
     items = "".join(item(n, guid="same", link=None) for n in range(1, 4))  # type: ignore[arg-type]
     report = ingest(archive, rss(items))
     assert report.counts.new == 3
-    stored = [x for x in archive.articles() if x.title.startswith("Item ")]
-    assert len(stored) == 3
-    assert next(x for x in stored if x.title == "Item 1").key.startswith("guid:")
+    stored = {x.title: x for x in archive.articles() if x.title.startswith("Item ")}
+    assert set(stored) == {"Item 1", "Item 2", "Item 3"}
+    assert {x.guid for x in stored.values()} == {"same"}  # the guid is kept as given
+
+    # A new item in front must not take over an archived item's identity.
+    items = "".join(item(n, guid="same", link=None) for n in (0, 1, 2, 3))  # type: ignore[arg-type]
+    again = ingest(archive, rss(items))
+    assert (again.counts.new, again.counts.updated, again.counts.unchanged) == (1, 0, 3)
+    for title, old in stored.items():
+        assert archive.article(old.id).article.title == title
+        assert archive.article(old.id).revisions == ()
+
+
+def test_distinct_items_sharing_one_link_are_all_kept(archive: Archive) -> None:
+    items = "".join(item(n, link="https://bad.example/") for n in range(1, 4))
+    report = ingest(archive, rss(items))
+    assert (report.counts.new, report.counts.skipped) == (3, 0)
+
+
+def test_identical_copies_in_one_feed_are_stored_once(archive: Archive) -> None:
+    copy = item(1, guid="same", link=None)  # type: ignore[arg-type]
+    report = ingest(archive, rss(copy * 3))
+    assert (report.counts.new, report.counts.skipped) == (1, 2)
+
+
+def test_copies_across_save_batches_change_nothing(archive: Archive) -> None:
+    items = "".join(item(n, link="https://bad.example/same", guid=None) for n in range(1_001))  # type: ignore[arg-type]
+    report = ingest(archive, rss(items))
+    assert (report.counts.new, report.counts.updated, report.counts.skipped) == (1_001, 0, 0)
+    [first] = [x for x in archive.articles() if x.title == "Item 0"]
+    assert archive.article(first.id).revisions == ()
 
 
 def test_guid_flipping_http_to_https_is_one_article(archive: Archive) -> None:

@@ -5,14 +5,16 @@ and the outlet's main feed, links that flip between http and https or gain a "ww
 guids on a staging host that is not the article's (the seed's `strategic-culture.lo`),
 items without guids, and feeds that give every item the same guid. So the key is the
 canonical article URL (scheme and www folded) when there is one, else the guid within its
-feed, else a hash of the content; within one document a key already taken falls through
-to the next kind, so every distinct item is kept.
+feed, else a hash of the content. Keys are settled per document: a guid shared by several
+items identifies none of them, and a key already held by other content falls through to
+the next kind, so every distinct item is kept and only true copies meet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -64,9 +66,17 @@ def feed_key(feed: ParsedFeed, location: str | None = None) -> str:
 
 
 def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> Iterator[Article]:
-    """Normalize every entry, lazily so a huge feed is stored in batches; keys already
-    used in this document fall through (see module)."""
-    taken: set[str] = set()
+    """Normalize every entry, lazily so a huge feed is stored in batches.
+
+    Keys are settled for the whole document: a guid that several items share identifies
+    none of them (they are keyed by content, so a new item put in front can never take
+    over an archived one's key), and a key already held by different content falls
+    through to the next kind. Only true copies (same key, same content) share a key.
+    """
+    shared_guids = {
+        guid for guid, count in Counter(e.guid for e in feed.entries if e.guid).items() if count > 1
+    }
+    held: dict[str, str] = {}  # key -> content hash of the item holding it
     base = canonical_url(feed.link) or canonical_url(feed.self_link)
     from_xml = feed.parser == "lxml"  # XML 1.0 text holds no C0 control characters
     for position, entry in enumerate(feed.entries):
@@ -79,9 +89,10 @@ def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> Iterator[Art
             position=position,
             from_xml=from_xml,
         )
-        if article.key in taken and not article.key.startswith("url:"):
-            article = _untaken(article, entry, key, taken)
-        taken.add(article.key)
+        settled = _settle(article, entry, key, held, shared_guids)
+        if settled != article.key:
+            article = replace(article, key=settled)
+        held.setdefault(settled, article.content_hash)
         yield article
 
 
@@ -151,13 +162,22 @@ def normalize_entry(
     )
 
 
-def _untaken(article: Article, entry: ParsedEntry, feed_key: str, taken: set[str]) -> Article:
-    candidates = [f"guid:{feed_key}:{entry.guid}"] if entry.guid else []
+def _settle(
+    article: Article,
+    entry: ParsedEntry,
+    feed_key: str,
+    held: dict[str, str],
+    shared_guids: set[str],
+) -> str:
+    """The first candidate key that is free, or held by this very content."""
+    candidates = [article.key] if not article.key.startswith("guid:") else []
+    if entry.guid and entry.guid not in shared_guids:
+        candidates.append(f"guid:{feed_key}:{entry.guid}")
     candidates.append("hash:" + article.content_hash)
     for candidate in candidates:
-        if candidate not in taken:
-            return replace(article, key=candidate)
-    return article
+        if held.get(candidate, article.content_hash) == article.content_hash:
+            return candidate
+    return candidates[-1]
 
 
 def _item_link(entry: ParsedEntry, base: str | None) -> tuple[str | None, str | None]:
