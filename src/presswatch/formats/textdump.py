@@ -46,12 +46,13 @@ _ITEM = re.compile(
 
 _HEADER_HINT = re.compile(rf"{_URL}.*?{_RFC822}", re.DOTALL)
 _END = "]]>"
+_HEAD_CHARS = 4_096  # the channel fields and the first item's header come well before this
 
 
 def looks_like_textdump(text: str) -> bool:
     """Cheap check used by format detection: a URL then a feed date on the first line,
     and at least one item ending at a ``]]>`` line."""
-    head, _, _ = text.lstrip("\ufeff \r\n\t").partition("\n")
+    head, _, _ = text.lstrip("\ufeff \r\n\t")[:_HEAD_CHARS].partition("\n")
     if not _HEADER_HINT.search(head):
         return False
     return any(line.strip() == _END for line in text.splitlines())
@@ -60,7 +61,7 @@ def looks_like_textdump(text: str) -> bool:
 def parse_textdump(text: str) -> ParsedFeed:
     """Parse a text dump into a ParsedFeed; raise ValueError when it is not one."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    blocks = _split_items(text)
+    blocks, leftover = _split_items(text)
     if not blocks:
         raise ValueError("no item ends at a ']]>' line")
     first_line, _, first_body = blocks[0].partition("\n")
@@ -80,6 +81,10 @@ def parse_textdump(text: str) -> ParsedFeed:
             problems.append(f"item {position + 1}: header line not understood, item skipped")
             continue
         entries.append(entry)
+    if leftover:
+        problems.append(
+            "the text ends inside an item (no closing ']]>'): the items before it are kept"
+        )
     frequency = channel["frequency"]
     return ParsedFeed(
         format="textdump",
@@ -93,11 +98,13 @@ def parse_textdump(text: str) -> ParsedFeed:
         update_frequency=int(frequency) if frequency else None,
         entries=tuple(entries),
         problems=tuple(problems),
+        truncated=bool(leftover),
         parser="textdump",
     )
 
 
-def _split_items(text: str) -> list[str]:
+def _split_items(text: str) -> tuple[list[str], bool]:
+    """The item blocks, and whether text is left after the last ``]]>`` (a cut-off dump)."""
     blocks: list[str] = []
     current: list[str] = []
     for line in text.split("\n"):
@@ -106,7 +113,7 @@ def _split_items(text: str) -> list[str]:
             current = []
         else:
             current.append(line)
-    return [b for b in blocks if b.strip()]
+    return [b for b in blocks if b.strip()], any(line.strip() for line in current)
 
 
 def _parse_item(header: str, body: str) -> ParsedEntry | None:
