@@ -151,3 +151,26 @@ def test_published_feed_reads_back_as_the_same_feed(db: Path, tmp_path: Path, fm
     copy = json.loads(run("articles", "--format", "json", db=fresh).stdout)
     fields = ("title", "url", "guid", "published", "authors", "republished_from", "text", "source")
     assert [[r[f] for f in fields] for r in copy] == [[r[f] for f in fields] for r in original]
+
+
+def test_process_substitution_and_order_of_reports(db: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PRESSWATCH_DB": str(db)}
+    page = tmp_path / "page.xml"
+    page.write_text("<html><head><title>x</title></head></html>")
+    command = (
+        f"{sys.executable} -m presswatch ingest {page} <(cat {SEED}) "
+        f"{tmp_path / 'missing.xml'} {DATA / 'seed.xml'}"
+    )
+    result = subprocess.run(
+        command,
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith(" ")]
+    assert [line.split()[0] for line in lines] == ["FAILED", "OK", "FAILED", "OK"]
+    assert "10 new" in result.stdout and "10 unchanged" in result.stdout

@@ -11,6 +11,8 @@ import glob
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -37,7 +39,7 @@ class InputRef:
     """One thing to ingest, as the user named it: a file path, or '-' for standard input."""
 
     location: str
-    kind: str  # file | stdin
+    kind: str  # file | stdin | url
     error: str | None = None  # set when the name could not be resolved to something readable
 
 
@@ -50,6 +52,10 @@ class IngestReport:
     items: int = 0
     counts: IngestCounts = field(default_factory=IngestCounts)
     problems: tuple[str, ...] = ()
+
+
+class InputTooLarge(PresswatchError):
+    """One input is beyond what is read into memory at once."""
 
 
 def utcnow() -> datetime:
@@ -82,7 +88,7 @@ def expand_inputs(names: Sequence[str]) -> list[InputRef]:
             if not found:
                 refs.append(InputRef(name, "file", error="the folder holds no feed files"))
             refs.extend(InputRef(str(p), "file") for p in found)
-        elif os.path.isfile(name):
+        elif os.path.exists(name):  # also pipes such as <(zcat feed.xml.gz)
             refs.append(InputRef(name, "file"))
         elif glob.has_magic(name):
             matches = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
@@ -112,36 +118,35 @@ class Archive:
 
     # -- ingest -------------------------------------------------------------------------
 
-    def ingest(
-        self,
-        names: Sequence[str],
-        on_done: Callable[[IngestReport], None] | None = None,
-        *,
-        workers: int | None = None,
-    ) -> list[IngestReport]:
+    def ingest(self, names: Sequence[str], *, workers: int | None = None) -> list[IngestReport]:
         """Ingest every input named; with several files, parsing runs in worker processes."""
-        reports = []
-        for report in self.ingest_refs(expand_inputs(names), workers=workers):
-            reports.append(report)
-            if on_done is not None:
-                on_done(report)
-        return reports
+        return list(self.ingest_refs(expand_inputs(names), workers=workers))
 
     def ingest_refs(
         self, refs: list[InputRef], *, workers: int | None = None
     ) -> Iterator[IngestReport]:
-        """Reports as each input is done (for progress); `workers` defaults to the CPUs."""
+        """A report per input, in the order named, as each is done (for progress).
+
+        Files are read, parsed and cleaned ahead in `workers` processes (default: one per
+        CPU); everything else, and a file whose worker failed, is read here.
+        """
         workers = worker_count(workers)
-        files = [r for r in refs if r.kind == "file" and not r.error]
-        if workers < 2 or len(files) < 2:
+        paths = [os.path.abspath(r.location) for r in refs if r.kind == "file" and not r.error]
+        if workers < 2 or len(paths) < 2:
             yield from (self.ingest_ref(ref) for ref in refs)
             return
-        others = [r for r in refs if r not in files]
-        yield from (self.ingest_ref(ref) for ref in others)
-        by_path = {os.path.abspath(r.location): r for r in files}
-        now = self._clock()
-        for path, future in prepared_in_order(list(by_path), workers=workers, now=now):
-            ref = by_path[path]
+        ahead = prepared_in_order(paths, workers=workers, now=self._clock())
+        with closing(ahead):
+            yield from self._ingest_in_order(refs, ahead)
+
+    def _ingest_in_order(
+        self, refs: list[InputRef], ahead: Iterator[tuple[str, Future[Prepared] | None]]
+    ) -> Iterator[IngestReport]:
+        for ref in refs:
+            if ref.kind != "file" or ref.error:
+                yield self.ingest_ref(ref)
+                continue
+            path, future = next(ahead)
             try:
                 prepared = future.result() if future is not None else None
             except Exception:  # a worker died: read this one here
@@ -160,6 +165,8 @@ class Archive:
             return IngestReport(ref.location, "failed", error=ref.error)
         try:
             data = _read(ref)
+        except InputTooLarge as exc:
+            return IngestReport(ref.location, "failed", error=str(exc))
         except OSError as exc:
             return IngestReport(ref.location, "failed", error=f"cannot read it: {exc.strerror}")
         return self.ingest_bytes(data, location=location, kind=ref.kind, shown_as=ref.location)
@@ -299,9 +306,17 @@ def default_target() -> str:
 
 
 def _read(ref: InputRef) -> bytes:
+    """The whole input; over MAX_INPUT_BYTES it is refused rather than cut short."""
     if ref.kind == "stdin":
-        return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)[:MAX_INPUT_BYTES]
-    return Path(ref.location).read_bytes()
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        with open(ref.location, "rb") as stream:
+            data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputTooLarge(
+            f"it is larger than {MAX_INPUT_BYTES // 2**20} MB, the most one input may be"
+        )
+    return data
 
 
 def total(reports: Iterable[IngestReport]) -> IngestCounts:

@@ -29,9 +29,8 @@ FEED_FORMATS = {"rss", "atom", "jsonfeed"}
 
 
 class Context:
-    def __init__(self, db: str, debug: bool) -> None:
+    def __init__(self, db: str) -> None:
         self.db = db
-        self.debug = debug
 
     def open(self) -> Archive:
         return open_archive(self.db)
@@ -54,7 +53,7 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 
     Start with `presswatch ingest FEEDFILE`, then `presswatch articles`.
     """
-    ctx.obj = Context(db or default_target(), debug)
+    ctx.obj = Context(db or default_target())
 
 
 @cli.command()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -75,7 +75,7 @@ def prepare_file(path: str, now: datetime) -> Prepared:
 
 def prepared_in_order(
     paths: list[str], *, workers: int, now: datetime
-) -> Iterator[tuple[str, Future[Prepared] | None]]:
+) -> Generator[tuple[str, Future[Prepared] | None], None, None]:
     """Yield (path, future of its Prepared) in order; None means "large: prepare it
     yourself, streaming". A future may raise if its worker died: prepare it yourself then."""
     # fork: workers start at once with the package loaded and never touch the archive
@@ -99,8 +99,8 @@ def prepared_in_order(
 
 def _submit(pool: ProcessPoolExecutor, path: str, now: datetime) -> Future[Prepared] | None:
     try:
-        if os.path.getsize(path) > LARGE_DOCUMENT:
-            return None
+        if not os.path.isfile(path) or os.path.getsize(path) > LARGE_DOCUMENT:
+            return None  # pipes and huge files are read by the writer itself
     except OSError:
         pass  # the worker reports it
     try:
