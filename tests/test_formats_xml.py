@@ -386,7 +386,8 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
-    assert int(out.stdout.strip()) < 300, out.stdout
+    # ~155 MB is usual; the whole tree plus every item held twice would pass 600 MB
+    assert int(out.stdout.strip()) < 400, out.stdout
 
 
 def _variants() -> list[bytes]:
