@@ -390,4 +390,4 @@ def test_hundred_thousand_items_in_bounded_memory(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     counts, peak_mb = result.stdout.splitlines()
     assert counts == "100000 100000"
-    assert int(peak_mb) < 300
+    assert int(peak_mb) < 400  # ~180 MB usual; the 300 MB target is held by benchmarks/ingest.py
