@@ -200,6 +200,7 @@ def test_undeclared_namespace_prefix(archive: Archive) -> None:
 def test_five_megabyte_title_is_cut_not_refused(archive: Archive) -> None:
     report = ingest(archive, rss(item(1, title="T" * 5_000_000)))
     assert report.status in {"ok", "partial"}
+    assert any("title cut from 5,000,000" in p for p in report.problems)
     [stored] = [x for x in archive.articles() if (x.url or "").endswith("bad.example/1")]
     assert 0 < len(stored.title) <= 2_001
 

@@ -42,6 +42,10 @@ class InputRef:
     kind: str  # file | stdin | url
     error: str | None = None  # set when the name could not be resolved to something readable
 
+    @property
+    def readable_file(self) -> bool:
+        return self.kind == "file" and self.error is None
+
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
@@ -131,7 +135,7 @@ class Archive:
         CPU); everything else, and a file whose worker failed, is read here.
         """
         workers = worker_count(workers)
-        paths = [os.path.abspath(r.location) for r in refs if r.kind == "file" and not r.error]
+        paths = [os.path.abspath(r.location) for r in refs if r.readable_file]
         if workers < 2 or len(paths) < 2:
             yield from (self.ingest_ref(ref) for ref in refs)
             return
@@ -143,7 +147,7 @@ class Archive:
         self, refs: list[InputRef], ahead: Iterator[tuple[str, Future[Prepared] | None]]
     ) -> Iterator[IngestReport]:
         for ref in refs:
-            if ref.kind != "file" or ref.error:
+            if not ref.readable_file:
                 yield self.ingest_ref(ref)
                 continue
             path, future = next(ahead)
@@ -193,6 +197,7 @@ class Archive:
             error = prepared.error or "could not be read"
             return self._failed(prepared, location, kind, shown, error, now)
         counts = IngestCounts()
+        notes: list[str] = []
         status = "partial" if parsed.truncated else "ok"
         try:
             with store.transaction():
@@ -202,6 +207,7 @@ class Archive:
                 articles = iter(prepared.articles)
                 while batch := list(islice(articles, SAVE_BATCH)):
                     counts += store.save_articles(feed_id, source_id, fetch_id, batch, now)
+                    notes += [f"item {a.position + 1}: {n}" for a in batch for n in a.notes]
                 store.finish_fetch(
                     fetch_id,
                     status=status,
@@ -225,7 +231,7 @@ class Archive:
             feed_title=parsed.title,
             items=prepared.items,
             counts=counts,
-            problems=parsed.problems,
+            problems=parsed.problems + tuple(notes),
         )
 
     def _failed(
@@ -276,7 +282,7 @@ class Archive:
     def count(self) -> int:
         return self.store.count_articles()
 
-    def publish(self, fmt: str, articles: Iterable[StoredArticle], *, title: str = "") -> bytes:
+    def publish(self, fmt: str, articles: Iterable[StoredArticle]) -> bytes:
         """Write articles out as a feed (rss, atom or jsonfeed).
 
         When they all come from one feed, the channel takes that feed's title and link, so
@@ -285,11 +291,11 @@ class Archive:
         items = list(articles)
         sources = {(a.source, a.feed_url) for a in items}
         languages = {a.language for a in items}
-        if len(sources) == 1 and not title:
+        if len(sources) == 1:
             [(source, link)] = sources
             channel = Channel(title=source or "presswatch", link=link)
         else:
-            channel = Channel(title=title or "presswatch archive", link=None)
+            channel = Channel(title="presswatch archive", link=None)
         if len(languages) == 1:
             channel = replace(channel, language=next(iter(languages)))
         writer = {"rss": write_rss, "atom": write_atom, "jsonfeed": write_json_feed}[fmt]

@@ -89,7 +89,7 @@ def normalize_feed(feed: ParsedFeed, key: str, *, now: datetime) -> Iterator[Art
             position=position,
             from_xml=from_xml,
         )
-        settled = _settle(article, entry, key, held, shared_guids)
+        settled = _settle(article, key, held, shared_guids)
         if settled != article.key:
             article = replace(article, key=settled)
         held.setdefault(settled, article.content_hash)
@@ -132,14 +132,8 @@ def normalize_entry(
     updated = parse_date(entry.updated_raw, now=now).value if entry.updated_raw else None
 
     content_hash = hashlib.sha256(f"{title}\x00{text}".encode()).hexdigest()
-    if url:
-        key = "url:" + url_identity(url)
-    elif entry.guid:
-        key = f"guid:{feed_key}:{entry.guid}"
-    else:
-        key = "hash:" + content_hash
     return Article(
-        key=key,
+        key=_candidate_keys(url, entry.guid, content_hash, feed_key)[0],
         url=url,
         original_url=original,
         guid=entry.guid,
@@ -162,18 +156,26 @@ def normalize_entry(
     )
 
 
-def _settle(
-    article: Article,
-    entry: ParsedEntry,
+def _candidate_keys(
+    url: str | None,
+    guid: str | None,
+    content_hash: str,
     feed_key: str,
-    held: dict[str, str],
-    shared_guids: set[str],
-) -> str:
+    shared_guids: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
+    """An item's possible identities, strongest first (see the module docstring)."""
+    keys = ["url:" + url_identity(url)] if url else []
+    if guid and guid not in shared_guids:
+        keys.append(f"guid:{feed_key}:{guid}")
+    keys.append("hash:" + content_hash)
+    return keys
+
+
+def _settle(article: Article, feed_key: str, held: dict[str, str], shared_guids: set[str]) -> str:
     """The first candidate key that is free, or held by this very content."""
-    candidates = [article.key] if not article.key.startswith("guid:") else []
-    if entry.guid and entry.guid not in shared_guids:
-        candidates.append(f"guid:{feed_key}:{entry.guid}")
-    candidates.append("hash:" + article.content_hash)
+    candidates = _candidate_keys(
+        article.url, article.guid, article.content_hash, feed_key, shared_guids
+    )
     for candidate in candidates:
         if held.get(candidate, article.content_hash) == article.content_hash:
             return candidate
