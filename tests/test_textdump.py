@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from presswatch.errors import NotAFeedError
+from presswatch.errors import FeedParseError, NotAFeedError
 from presswatch.formats import parse_feed
 
 SEED = (Path(__file__).parent / "data" / "seed.txt").read_bytes()
@@ -48,3 +48,9 @@ def test_a_huge_line_of_urls_is_refused_quickly() -> None:
     with pytest.raises(NotAFeedError):
         parse_feed((line + "\n]]>\n").encode())
     assert time.perf_counter() - start < 5  # quadratic scanning took 30 s here
+
+
+def test_dump_shaped_text_that_cannot_be_read_is_a_clear_error() -> None:
+    text = "https://example.org Mon, 03 Jan 2022 10:00:00 +0000\n]]>\n"
+    with pytest.raises(FeedParseError, match="text dump of a feed"):
+        parse_feed(text.encode())

@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterable
+from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -338,8 +339,6 @@ def _detail_text(d: ArticleDetail) -> str:
 
 
 def _jsonable(obj: Any) -> Any:
-    from dataclasses import asdict, is_dataclass
-
     if is_dataclass(obj) and not isinstance(obj, type):
         return {k: _jsonable(v) for k, v in asdict(obj).items()}
     if isinstance(obj, datetime):

@@ -11,7 +11,8 @@ import dataclasses
 import html
 import re
 
-from presswatch.errors import NotAFeedError
+from presswatch.errors import FeedParseError, NotAFeedError
+from presswatch.formats import textdump
 from presswatch.formats.encoding import clean_text, decode
 from presswatch.formats.fallback import parse_xml_tolerant
 from presswatch.formats.jsonfeed import parse_json_feed
@@ -32,14 +33,12 @@ def _html_title(text: str) -> str:
 
 
 def _plain_text(text: str) -> ParsedFeed:
-    try:
-        from presswatch.formats import textdump
-    except ImportError:
-        raise NotAFeedError("plain text that is not a feed dump") from None
     if not textdump.looks_like_textdump(text):
         raise NotAFeedError("plain text that is not a feed dump")
-    feed: ParsedFeed = textdump.parse_textdump(text)
-    return feed
+    try:
+        return textdump.parse_textdump(text)
+    except ValueError as exc:
+        raise FeedParseError(f"this looks like a text dump of a feed, but {exc}") from None
 
 
 def parse_feed(
