@@ -32,3 +32,23 @@ class ArchiveError(PresswatchError):
 
 class UsageError(PresswatchError):
     """The user asked for something that cannot be done as asked (bad option, unknown id)."""
+
+
+class QuerySyntaxError(UsageError):
+    """A query that cannot be understood; says where (`position`, 0-based) and what was expected.
+
+    `str()` gives the one-line message; `pointer()` the query with a caret under the spot.
+    """
+
+    def __init__(self, message: str, query: str, position: int) -> None:
+        self.message = message
+        self.query = query
+        self.position = max(0, min(position, len(query)))
+        super().__init__(f"{message} (at character {self.position + 1})")
+
+    def pointer(self, width: int = 76) -> str:
+        """Two lines: the part of the query around the error, and a caret under it."""
+        start = max(0, self.position - width // 2)
+        shown = self.query[start : start + width].replace("\n", " ").replace("\t", " ")
+        lead = "..." if start else ""
+        return f"  {lead}{shown}\n  {' ' * (len(lead) + self.position - start)}^"

@@ -1,0 +1,1 @@
+"""The query language: a pure parser to an AST (see docs/query-language.md)."""

@@ -1,0 +1,1 @@
+"""Search: the query plan both engines compile, the engines, and snippets."""

@@ -1,0 +1,1 @@
+"""Pure text helpers shared by indexing, querying and analysis."""

@@ -1,0 +1,50 @@
+"""The one tokenizer: the index, the query compiler, snippets and top terms all use it.
+
+Both search engines are fed these tokens rather than tokenizing on their own, so a word
+means the same thing on SQLite and on PostgreSQL: lower-cased, diacritics folded
+("Tokaev" finds "Tokáev", "Ён" finds "ен"), split on anything that is not a letter or a
+digit. Tokens longer than MAX_TOKEN are dropped (base64 runs, long URLs), as PostgreSQL
+would refuse them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+MAX_TOKEN = 64
+
+_WORD = re.compile(r"[^\W_]+")
+_ASCII_WORDS = re.compile(r"[A-Za-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip combining marks (NFKD), keeping the base letters."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokenize(text: str) -> list[str]:
+    """The searchable words of `text`, in order (positions are list indexes)."""
+    if text.isascii():
+        return [t for t in _ASCII_WORDS.findall(text.lower()) if len(t) <= MAX_TOKEN]
+    return [t for t in _WORD.findall(fold(text)) if len(t) <= MAX_TOKEN]
+
+
+def spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, token) for each token of `text`, with offsets into the original text.
+
+    Used to highlight: the offsets point at the words as written, accents and case kept.
+    """
+    for m in _WORD.finditer(text):
+        folded = fold(m.group())
+        if not folded:
+            continue
+        # Folding can split a word (e.g. a ligature or an inner mark); keep each part's
+        # span as the whole written word, which is what a reader wants highlighted.
+        for token in _WORD.findall(folded):
+            if len(token) <= MAX_TOKEN:
+                yield m.start(), m.end(), token
