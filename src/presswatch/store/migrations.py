@@ -218,9 +218,94 @@ def _v2(conn: Connection) -> None:
     ).create(conn)
 
 
+_INDEXED_COLUMNS = "title, text, authors, url, original_url, language, republished_from, published"
+
+_PG_SEARCH_DOCS = """
+CREATE TABLE search_docs (
+    article_id BIGINT PRIMARY KEY REFERENCES articles(id),
+    at TIMESTAMPTZ NOT NULL,
+    sample_key BIGINT NOT NULL,
+    outlet TEXT NOT NULL,
+    authors TEXT[] NOT NULL,
+    republished_from TEXT,
+    tsv_title TSVECTOR NOT NULL,
+    tsv_text TSVECTOR NOT NULL,
+    tsv_author TSVECTOR NOT NULL,
+    tsv_source TSVECTOR NOT NULL,
+    tsv_url TSVECTOR NOT NULL,
+    tsv_lang TSVECTOR NOT NULL,
+    tsv_republished_from TSVECTOR NOT NULL
+)
+"""
+
+
+def _v3(conn: Connection) -> None:
+    # Search: saved queries, and a change log of articles the search index has not
+    # caught up with. Triggers fill the log in the writing transaction itself, so no code
+    # path can change an article without the index hearing of it.
+    md = MetaData()
+    Table(
+        "saved_queries",
+        md,
+        Column("name", String(64), primary_key=True),
+        Column("query", CleanText, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    )
+    Table(
+        "search_pending",
+        md,
+        Column("article_id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    md.create_all(conn)
+    conn.execute(text("INSERT INTO search_pending (article_id) SELECT id FROM articles"))
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            text(
+                "CREATE TRIGGER articles_search_insert AFTER INSERT ON articles BEGIN "
+                "INSERT OR IGNORE INTO search_pending (article_id) VALUES (NEW.id); END"
+            )
+        )
+        conn.execute(
+            text(
+                f"CREATE TRIGGER articles_search_update AFTER UPDATE OF {_INDEXED_COLUMNS} "
+                "ON articles BEGIN "
+                "INSERT OR IGNORE INTO search_pending (article_id) VALUES (NEW.id); END"
+            )
+        )
+        return
+    conn.execute(
+        text(
+            "CREATE FUNCTION presswatch_search_pending() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO search_pending (article_id) VALUES (NEW.id) "
+            "ON CONFLICT DO NOTHING; RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER articles_search_insert AFTER INSERT ON articles "
+            "FOR EACH ROW EXECUTE FUNCTION presswatch_search_pending()"
+        )
+    )
+    conn.execute(
+        text(
+            f"CREATE TRIGGER articles_search_update AFTER UPDATE OF {_INDEXED_COLUMNS} "
+            "ON articles FOR EACH ROW EXECUTE FUNCTION presswatch_search_pending()"
+        )
+    )
+    conn.execute(text(_PG_SEARCH_DOCS))
+    for column in ("title", "text", "author", "source", "url", "lang", "republished_from"):
+        conn.execute(
+            text(f"CREATE INDEX ix_search_docs_{column} ON search_docs USING gin (tsv_{column})")
+        )
+    conn.execute(text("CREATE INDEX ix_search_docs_at ON search_docs (at, article_id)"))
+    conn.execute(text("CREATE INDEX ix_search_docs_sample ON search_docs (sample_key)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", _v1),
     Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
+    Migration(3, "search: saved queries, index change log (and PostgreSQL search_docs)", _v3),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -11,6 +11,11 @@ article_feeds one row per (article, feed): the guid that feed used, the last fet
              position it was seen at, first/last seen. An article syndicated in two feeds
              is one article with two rows here.
 revisions    the EARLIER text of an article, saved each time a fetch changes it.
+saved_queries named queries (`@name` inside other queries).
+search_pending the change log of the search index: ids of articles written since the index
+             last caught up. Triggers on `articles` fill it in the writing transaction.
+             On PostgreSQL the index itself is the table `search_docs` (tsvector per field,
+             GIN-indexed), created by migration 3 and written by search/pg_index.py.
 schema_version one row per applied migration.
 
 Nothing is ever deleted. The tables are created and changed only by migrations.py;
@@ -174,6 +179,21 @@ revisions = Table(
     Column("content_html", CleanText),
     Column("text", CleanText, nullable=False),
     Column("content_hash", String(128), nullable=False),
+)
+
+saved_queries = Table(
+    "saved_queries",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("query", CleanText, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+search_pending = Table(
+    "search_pending",
+    metadata,
+    Column("article_id", Id, primary_key=True),
 )
 
 schema_version = Table(

@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from presswatch.errors import ArchiveError
+from presswatch.search.documents import SearchSource
 from presswatch.store.bulk import CONTENT, Bulk
 from presswatch.store.bulk import Row as Values
 from presswatch.store.columns import fold, strip_nul
@@ -57,6 +58,8 @@ from presswatch.store.schema import (
     feeds,
     fetches,
     revisions,
+    saved_queries,
+    search_pending,
     sources,
 )
 from presswatch.types import Article, Enclosure, ParsedFeed
@@ -153,6 +156,16 @@ class SQLStore:
                     if attempt == _WRITE_ATTEMPTS - 1:
                         raise
         raise AssertionError("unreachable")
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """`work` in a write transaction (the current block's, if any): for search/pg_index."""
+        return self._write(work)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection to read with (the current block's, if any): for search/pg_index."""
+        with self._failures(), self._read() as conn:
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -552,8 +565,145 @@ class SQLStore:
         with self._failures(), self._read() as conn:
             return [SourceSummary(*row) for row in conn.execute(query)]
 
+    def articles_by_ids(self, ids: Sequence[int]) -> list[StoredArticle]:
+        """The articles named, in the order named; ids that name nothing are left out."""
+        found: dict[int, StoredArticle] = {}
+        with self._failures(), self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                query = _article_select().where(articles.c.id.in_(chunk))
+                found.update((row.id, _stored(row)) for row in conn.execute(query))
+        return [found[i] for i in ids if i in found]
+
+    # -- search support -----------------------------------------------------------------
+
+    def pending_search_ids(self, limit: int) -> list[int]:
+        query = select(search_pending.c.article_id).order_by(search_pending.c.article_id)
+        with self._failures(), self._read() as conn:
+            return [int(i) for i in conn.execute(query.limit(limit)).scalars()]
+
+    def count_search_pending(self) -> int:
+        with self._failures(), self._read() as conn:
+            query = select(func.count()).select_from(search_pending)
+            return int(conn.execute(query).scalar_one())
+
+    def clear_search_pending(self, ids: Sequence[int]) -> None:
+        def work(conn: Connection) -> None:
+            for chunk in _chunks(list(ids)):
+                conn.execute(search_pending.delete().where(search_pending.c.article_id.in_(chunk)))
+
+        self._write(work)
+
+    def search_sources(self, ids: Sequence[int]) -> list[SearchSource]:
+        """What the search index needs of each named article, in id order."""
+        rows: list[SearchSource] = []
+        with self._failures(), self._read() as conn:
+            for chunk in _chunks(sorted(set(ids))):
+                query = _search_select().where(articles.c.id.in_(chunk)).order_by(articles.c.id)
+                rows.extend(_search_source(row) for row in conn.execute(query))
+        return rows
+
+    def iter_search_sources(self, batch: int = 2_000) -> Iterator[list[SearchSource]]:
+        """Every article, in id order, `batch` at a time (for a full reindex)."""
+        after = 0
+        while True:
+            query = (
+                _search_select().where(articles.c.id > after).order_by(articles.c.id).limit(batch)
+            )
+            with self._failures(), self._read() as conn:
+                rows = [_search_source(row) for row in conn.execute(query)]
+            if not rows:
+                return
+            yield rows
+            after = rows[-1].id
+
+    # -- saved queries ------------------------------------------------------------------
+
+    def save_query(self, name: str, query: str, now: datetime) -> None:
+        def work(conn: Connection) -> None:
+            stmt = self._dialect.insert(saved_queries).values(
+                name=name, query=query, created_at=now, updated_at=now
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[saved_queries.c.name],
+                    set_={"query": query, "updated_at": now},
+                )
+            )
+
+        self._write(work)
+
+    def get_query(self, name: str) -> str | None:
+        with self._failures(), self._read() as conn:
+            found = conn.execute(
+                select(saved_queries.c.query).where(saved_queries.c.name == name)
+            ).scalar_one_or_none()
+            return None if found is None else str(found)
+
+    def list_queries(self) -> list[tuple[str, str, datetime]]:
+        """(name, query, updated_at) for every saved query, by name."""
+        query = select(
+            saved_queries.c.name, saved_queries.c.query, saved_queries.c.updated_at
+        ).order_by(saved_queries.c.name)
+        with self._failures(), self._read() as conn:
+            return [(r.name, r.query, r.updated_at) for r in conn.execute(query)]
+
+    def delete_query(self, name: str) -> bool:
+        def work(conn: Connection) -> bool:
+            done = conn.execute(saved_queries.delete().where(saved_queries.c.name == name))
+            return bool(done.rowcount)
+
+        return self._write(work)
+
 
 # -- helpers --------------------------------------------------------------------------
+
+_IN_CHUNK = 900  # under SQLite's default limit of bound parameters per statement
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield ids[start : start + _IN_CHUNK]
+
+
+def _search_select() -> Select[Any]:
+    return select(
+        articles.c.id,
+        articles.c.title,
+        articles.c.text,
+        articles.c.authors,
+        articles.c.url,
+        articles.c.original_url,
+        articles.c.language,
+        articles.c.republished_from,
+        articles.c.published,
+        articles.c.first_seen,
+        feeds.c.title.label("feed_title"),
+        feeds.c.link.label("feed_link"),
+        sources.c.location.label("source_location"),
+    ).select_from(
+        articles.outerjoin(feeds, feeds.c.id == articles.c.feed_id).outerjoin(
+            sources, sources.c.id == articles.c.source_id
+        )
+    )
+
+
+def _search_source(row: Row[Any]) -> SearchSource:
+    m = row._mapping
+    return SearchSource(
+        id=m["id"],
+        title=m["title"],
+        text=m["text"],
+        authors=tuple(m["authors"] or ()),
+        url=m["url"],
+        original_url=m["original_url"],
+        language=m["language"],
+        republished_from=m["republished_from"],
+        published=m["published"],
+        first_seen=m["first_seen"],
+        feed_title=m["feed_title"],
+        feed_link=m["feed_link"],
+        source_location=m["source_location"] or "",
+    )
 
 
 def _host(url: str | None) -> str | None:
