@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
+from presswatch.analysis.timeline import Timeline
 from presswatch.errors import PresswatchError, UsageError
 from presswatch.pipeline import Prepared, prepare, prepared_in_order, worker_count
 from presswatch.publish import Channel, write_atom, write_json_feed, write_rss
+from presswatch.search.service import SavedQuery, SearchResult, SearchService, TopRow
 from presswatch.store import Store, open_store
 from presswatch.store.records import (
     ArticleDetail,
@@ -110,8 +112,10 @@ class Archive:
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self._clock = clock
+        self.search_service = SearchService(store, clock)
 
     def close(self) -> None:
+        self.search_service.close()
         self.store.close()
 
     def __enter__(self) -> Archive:
@@ -138,10 +142,11 @@ class Archive:
         paths = [os.path.abspath(r.location) for r in refs if r.readable_file]
         if workers < 2 or len(paths) < 2:
             yield from (self.ingest_ref(ref) for ref in refs)
-            return
-        ahead = prepared_in_order(paths, workers=workers, now=self._clock())
-        with closing(ahead):
-            yield from self._ingest_in_order(refs, ahead)
+        else:
+            ahead = prepared_in_order(paths, workers=workers, now=self._clock())
+            with closing(ahead):
+                yield from self._ingest_in_order(refs, ahead)
+        self.search_service.catch_up(wait=False)
 
     def _ingest_in_order(
         self, refs: list[InputRef], ahead: Iterator[tuple[str, Future[Prepared] | None]]
@@ -281,6 +286,40 @@ class Archive:
 
     def count(self) -> int:
         return self.store.count_articles()
+
+    # -- search and analysis ----------------------------------------------------------------
+
+    def search(
+        self, query: str, *, sort: str = "relevance", limit: int = 20, offset: int = 0
+    ) -> SearchResult:
+        """Articles matching `query` (docs/query-language.md), with the total count."""
+        return self.search_service.search(query, sort=sort, limit=limit, offset=offset)
+
+    def timeline(
+        self, queries: Sequence[str], *, by: str = "week", normalize: bool = False
+    ) -> Timeline:
+        """Matches per day, week or month for each query, beside all articles archived."""
+        return self.search_service.timeline(queries, by=by, normalize=normalize)
+
+    def top(self, kind: str, query: str, *, limit: int = 20) -> list[TopRow]:
+        """The top terms, sources, authors or republished-from names among the matches."""
+        return self.search_service.top(kind, query, limit=limit)
+
+    def save_query(self, name: str, query: str) -> SavedQuery:
+        return self.search_service.save_query(name, query)
+
+    def saved_queries(self) -> list[SavedQuery]:
+        return self.search_service.saved_queries()
+
+    def saved_query(self, name: str) -> SavedQuery:
+        return self.search_service.saved_query(name)
+
+    def delete_query(self, name: str) -> None:
+        self.search_service.delete_query(name)
+
+    def reindex(self) -> int:
+        """Rebuild the search index from the archive; the number of articles indexed."""
+        return self.search_service.reindex()
 
     def publish(self, fmt: str, articles: Iterable[StoredArticle]) -> bytes:
         """Write articles out as a feed (rss, atom or jsonfeed).

@@ -22,7 +22,7 @@ from presswatch.archive import (
     open_archive,
     total,
 )
-from presswatch.errors import PresswatchError, UsageError
+from presswatch.errors import PresswatchError, QuerySyntaxError, UsageError
 from presswatch.store.records import ArticleDetail, StoredArticle
 
 FORMATS = click.Choice(["table", "json", "jsonl", "csv", "rss", "atom", "jsonfeed"])
@@ -373,6 +373,12 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+from presswatch.cli_search import COMMANDS  # noqa: E402  (they use the helpers above)
+
+for _command in COMMANDS:
+    cli.add_command(_command)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: analyst-facing errors without tracebacks unless --debug."""
     debug = "--debug" in (argv if argv is not None else sys.argv)
@@ -390,6 +396,8 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         click.echo(f"presswatch: {exc}", err=True)
+        if isinstance(exc, QuerySyntaxError):
+            click.echo(exc.pointer(), err=True)
         sys.exit(2 if isinstance(exc, UsageError) else 1)
     except BrokenPipeError:
         sys.exit(0)

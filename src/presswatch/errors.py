@@ -30,6 +30,10 @@ class ArchiveError(PresswatchError):
     """The archive could not be opened, migrated or written."""
 
 
+class SearchIndexBusy(ArchiveError):
+    """Another presswatch process is writing the search index; it will catch up later."""
+
+
 class UsageError(PresswatchError):
     """The user asked for something that cannot be done as asked (bad option, unknown id)."""
 

@@ -25,6 +25,14 @@ class Store(Protocol):
     half-open on COALESCE(published, first_seen): since <= t < until.
     """
 
+    @property
+    def backend(self) -> str:
+        """'sqlite' or 'postgresql'."""
+
+    @property
+    def target(self) -> str:
+        """The path or URL the archive was opened from."""
+
     def transaction(self) -> AbstractContextManager[None]:
         """A block whose calls share one connection and one transaction (this thread's).
 
@@ -112,6 +120,8 @@ class Store(Protocol):
 
     def articles_by_ids(self, ids: Sequence[int]) -> list[StoredArticle]:
         """The articles named, in the order named; unknown ids are left out."""
+
+    def article_texts(self, ids: Sequence[int]) -> list[str]: ...
 
     # The search index's change log (filled by triggers in the writing transaction).
     def pending_search_ids(self, limit: int) -> list[int]: ...

@@ -97,6 +97,11 @@ class SQLStore:
     def backend(self) -> str:
         return self._engine.dialect.name
 
+    @property
+    def target(self) -> str:
+        """The path or URL this archive was opened from."""
+        return self._target
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -575,6 +580,15 @@ class SQLStore:
         return [found[i] for i in ids if i in found]
 
     # -- search support -----------------------------------------------------------------
+
+    def article_texts(self, ids: Sequence[int]) -> list[str]:
+        """Title and text of each named article (for top terms), in no particular order."""
+        texts: list[str] = []
+        with self._failures(), self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                query = select(articles.c.title, articles.c.text).where(articles.c.id.in_(chunk))
+                texts.extend(f"{row.title}\n{row.text}" for row in conn.execute(query))
+        return texts
 
     def pending_search_ids(self, limit: int) -> list[int]:
         query = select(search_pending.c.article_id).order_by(search_pending.c.article_id)

@@ -1,0 +1,1 @@
+"""Pure analysis over search results: attention over time, distinctive terms, charts."""
