@@ -16,7 +16,7 @@ from datetime import datetime
 
 from presswatch.errors import QuerySyntaxError
 from presswatch.query.ast import And, DateRange, Node, Not, Or, Phrase, SavedRef, Term
-from presswatch.text.tokens import tokenize
+from presswatch.text.tokens import MAX_TOKEN, tokenize
 
 DEFAULT_FIELDS = ("title", "text")
 TITLE_BOOST = 2.0
@@ -165,6 +165,13 @@ def positive_tokens(plan: Plan) -> tuple[list[str], list[str]]:
 def _tokens(text: str, query: str, pos: int) -> tuple[str, ...]:
     tokens = tuple(tokenize(text))
     if not tokens:
+        if any(c.isalnum() for c in text):
+            raise QuerySyntaxError(
+                f"{text[:40]!r} is a word longer than {MAX_TOKEN} characters, which the index "
+                "does not keep; search for part of it with a prefix (word*)",
+                query,
+                pos,
+            )
         raise QuerySyntaxError(f"{text!r} has no letters or digits to search for", query, pos)
     return tokens
 
