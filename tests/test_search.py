@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import BACKENDS, archive_at
 from presswatch import open_archive
 from presswatch.archive import Archive
 from presswatch.errors import QuerySyntaxError, UsageError
 from presswatch.search.documents import SearchDoc, search_doc
 from presswatch.search.indexes import index_path
 from presswatch.text.tokens import tokenize
-from conftest import BACKENDS, archive_at
 from search_corpus import write_corpus
 from search_oracle import expected_ids
 
@@ -118,7 +118,7 @@ def test_the_corpus_exercises_the_queries(corpus) -> None:
 
 
 def test_seed_answers_csto_and_kazakhstan_with_the_articles_holding_both(corpus) -> None:
-    archive, docs = corpus
+    archive, _ = corpus
     seed = [a for a in archive.articles() if "strategic-culture" in (a.url or "")]
     assert len(seed) == 10
     both = {
@@ -266,7 +266,7 @@ def test_malformed_queries_get_a_clear_error(corpus, query: str) -> None:
         '"NEAR(csto kazakhstan)"',
         "csto^2",
         '"a * b : c ^ d ( e )"',
-        "title:\"x') OR 1=1 --\"",
+        'title:"x\') OR 1=1 --"',
         "x:*:*",
     ],
 )

@@ -34,6 +34,7 @@ under unless until up upon us use used uses using ve very via was wasn way we we
 weren what whatever when whence whenever where whereafter whereas whereby wherein whereupon
 wherever whether which while whither who whoever whole whom whose why will with within
 without won would wouldn y yet you your yours yourself yourselves
+amid amidst despite including inside near outside regarding unlike versus vs
 """
 
 _NEWS = """

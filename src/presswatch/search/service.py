@@ -26,7 +26,7 @@ from presswatch.search.documents import search_doc
 from presswatch.search.engine import Facet, SearchIndex, Sort
 from presswatch.search.indexes import open_index
 from presswatch.search.plan import Everything, Plan, lower, positive_tokens
-from presswatch.search.snippets import highlight, snippet_parts
+from presswatch.search.snippets import highlight_parts, snippet_parts
 from presswatch.store import Store
 from presswatch.store.records import StoredArticle
 
@@ -191,7 +191,7 @@ class SearchService:
                 SearchHit(
                     article=a,
                     score=scores[a.id],
-                    title=highlight(a.title, words, prefixes),
+                    title=highlight_parts(a.title, words, prefixes),
                     snippet=snippet_parts(a.text, words, prefixes),
                 )
                 for a in articles
@@ -221,12 +221,13 @@ class SearchService:
             return [TopRow(value, n, total) for value, n in counts]
         foreground = self.index.sample(plan, TERMS_FOREGROUND)
         background = self.index.sample(Everything(), TERMS_BACKGROUND)
-        words, _ = positive_tokens(plan)
+        words, prefixes = positive_tokens(plan)
         scored = distinctive_terms(
             self.store.article_texts(foreground),
             self.store.article_texts(background),
             limit=limit,
             exclude=words,
+            exclude_prefixes=prefixes,
         )
         return [
             TopRow(t.term, t.count, len(foreground), score=t.score, background=t.background)

@@ -22,6 +22,8 @@ _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 _WORD_CHAR = re.compile(r"[^\W_]")
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
+_NON_SPACE = re.compile(r"\S")
+_OPENERS = "\"'“‘«„(["
 
 Parts = list[tuple[str, bool]]
 
@@ -59,9 +61,9 @@ def snippet_parts(
         start, end = _place(text, matches[first][0], matches[last][1], length)
         matches = matches[first : last + 1]
     parts = _pieces(text, start, end, matches)
-    if start > 0:
+    if _NON_SPACE.search(text, 0, start):
         parts.insert(0, (ELLIPSIS, False))
-    if end < len(text):
+    if _NON_SPACE.search(text, end):
         parts.append((ELLIPSIS, False))
     return _merge(parts)
 
@@ -172,21 +174,22 @@ def _place(text: str, lo: int, hi: int, length: int) -> tuple[int, int]:
     boundary = None
     for m in _SENTENCE_END.finditer(text, max(0, start - 1), lo):
         boundary = m.end()
-    if boundary is not None and boundary <= lo:
+    if boundary is not None:
         start = boundary
         end = min(len(text), max(hi, start + length))
     return _word_start(text, start, lo), _word_end(text, end)
 
 
 def _word_start(text: str, start: int, limit: int) -> int:
-    """Move a cut that falls inside a word forward to the next word (not past `limit`)."""
+    """Move a cut forward past a partly cut word and any punctuation that would open the
+    snippet (an opening quote or bracket stays), but never past `limit`."""
     if start <= 0:
         return 0
     i = start
     if _WORD_CHAR.match(text, i - 1):
         while i < limit and _WORD_CHAR.match(text, i):
             i += 1
-    while i < limit and not _WORD_CHAR.match(text, i):
+    while i < limit and not _WORD_CHAR.match(text, i) and text[i] not in _OPENERS:
         i += 1
     return i
 

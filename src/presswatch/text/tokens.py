@@ -19,12 +19,37 @@ _WORD = re.compile(r"[^\W_]+")
 _ASCII_WORDS = re.compile(r"[A-Za-z0-9]+")
 
 
+_LAST_MARK_PLANE = 0x20000
+"""Every combining mark Unicode has assigned lies below this (the last, U+1E94A); a
+character beyond it is left as it is (checked by a test against the whole range)."""
+
+
+def _mark_ranges() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Character classes of every combining mark, split at U+FFFF (two small classes are
+    faster than one large one, and far faster than testing each character in Python)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(_LAST_MARK_PLANE):
+        if unicodedata.combining(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    bmp = "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges if b <= 0xFFFF)
+    astral = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges if a > 0xFFFF)
+    return re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")
+
+
+_MARKS_BMP, _MARKS_ASTRAL = _mark_ranges()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip combining marks (NFKD), keeping the base letters."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    decomposed = _MARKS_BMP.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    if decomposed and max(decomposed) > "\uffff":
+        return _MARKS_ASTRAL.sub("", decomposed)
+    return decomposed
 
 
 def tokenize(text: str) -> list[str]:
