@@ -88,7 +88,7 @@ def search_doc(src: SearchSource) -> SearchDoc:
         when=src.published or src.first_seen,
         tokens=tokens,
         outlet=outlet_name(src.feed_title, src.feed_link, src.source_location),
-        authors=src.authors,
+        authors=tuple(dict.fromkeys(src.authors)),
         republished_from=src.republished_from,
         sample_key=sample_key(src.id),
     )
