@@ -207,7 +207,12 @@ def top(obj: Context, kind: str, query: str, limit: int, fmt: str) -> None:
             writer.writerows(records)
         return
     if not rows:
-        click.echo("Nothing to list: no article matches." if kind != "terms" else "No terms.")
+        click.echo(
+            "No terms stand out: either nothing matches, or the matches are most of the "
+            "archive and read like the archive as a whole."
+            if kind == "terms"
+            else "Nothing to list: no article matches, or none has this field."
+        )
         return
     if kind == "terms":
         click.echo(f"Read {rows[0].of:,} matching articles; terms by how much they stand out.")
