@@ -35,9 +35,9 @@ PERIODS: tuple[Period, ...] = ("day", "week", "month")
 TOP_KINDS = ("terms", "sources", "authors", "republished")
 MAX_LIMIT = 1_000
 CATCH_UP_BATCH = 2_000
-TERMS_FOREGROUND = 2_000
+TERMS_FOREGROUND = 1_000
 """Top terms read at most this many matching articles (a fixed pseudo-random sample)."""
-TERMS_BACKGROUND = 5_000
+TERMS_BACKGROUND = 3_000
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
 _FACETS: dict[str, Facet] = {"sources": "source", "authors": "author", "republished": "republished"}
 

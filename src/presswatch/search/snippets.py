@@ -12,13 +12,14 @@ wrap the matches in <mark>; snippet() and highlight() render them with a plain m
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from presswatch.text.tokens import MAX_TOKEN, fold, spans
 
 ELLIPSIS = "…"
 
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 _WORD_CHAR = re.compile(r"[^\W_]")
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
@@ -97,9 +98,33 @@ def _matches(
         return []
     if not _NON_ASCII_WORD_CHAR.search(text):
         return _ascii_matches(text, wanted, starts)
+    if len(text) < _MIXED_FROM:
+        return _folded_matches(spans(text), wanted, starts)
+    # Mostly-English text with a few accented names: ASCII words by one regex scan, and
+    # only the words holding other letters folded one by one (the same result as spans()).
+    found = _mixed_ascii_matches(text, wanted, starts)
+    found += _folded_matches(_non_ascii_spans(text), wanted, starts)
+    found.sort()
+    return found
+
+
+_MIXED_FROM = 400
+_NON_ASCII_WORD = re.compile(r"[^\W_]*[^\W\x00-\x7f][^\W_]*")
+
+
+def _non_ascii_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    for m in _NON_ASCII_WORD.finditer(text):
+        for token in _WORD.findall(fold(m.group())):
+            if len(token) <= MAX_TOKEN:
+                yield m.start(), m.end(), token
+
+
+def _folded_matches(
+    tokens: Iterable[tuple[int, int, str]], wanted: set[str], starts: tuple[str, ...]
+) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     last_start = -1
-    for start, end, token in spans(text):
+    for start, end, token in tokens:
         if start == last_start:
             continue  # one written word folded into several tokens: one highlight
         if token in wanted:
@@ -110,6 +135,30 @@ def _matches(
             continue
         found.append((start, end, key))
         last_start = start
+    return found
+
+
+def _mixed_ascii_matches(
+    text: str, wanted: set[str], starts: tuple[str, ...]
+) -> list[tuple[int, int, str]]:
+    """Matches among the all-ASCII words of `text`; words with other letters are left to
+    _non_ascii_spans (the lookarounds refuse any letter next to a match)."""
+
+    def anycase(word: str) -> str:
+        return "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+    alternatives = [anycase(w) for w in sorted(wanted, key=len, reverse=True) if w.isascii()]
+    alternatives += [anycase(p) + "[A-Za-z0-9]*" for p in starts if p.isascii()]
+    if not alternatives:
+        return []
+    pattern = re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])")
+    found: list[tuple[int, int, str]] = []
+    for m in pattern.finditer(text):
+        token = m.group().lower()
+        if len(token) > MAX_TOKEN:
+            continue
+        key = token if token in wanted else next(p for p in starts if token.startswith(p))
+        found.append((m.start(), m.end(), key))
     return found
 
 
