@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,6 +35,12 @@ from presswatch.search.tantivy_index import MARKER, SCHEMA_VERSION, TantivyIndex
 EURASIA = ("Eurasia Daily", "https://www.eurasia.example/")
 RU = ("Новости", "https://ru.example/")
 WIRE = ("Wire desk", None)
+
+
+def put(index: TantivyIndex, docs: Sequence[SearchDoc]) -> None:
+    """Index and commit, as the search service does at the end of a catch-up."""
+    index.upsert(docs)
+    index.commit()
 
 
 def doc(
@@ -157,7 +163,7 @@ def ids(index: TantivyIndex, plan: Plan) -> set[int]:
 @pytest.fixture(scope="module")
 def index() -> Iterator[TantivyIndex]:
     ix = TantivyIndex(None)
-    ix.upsert(CORPUS)
+    put(ix, CORPUS)
     yield ix
     ix.close()
 
@@ -227,7 +233,7 @@ def test_a_phrase_prefix_expands_to_every_word_it_starts() -> None:
     # tantivy's own phrase-prefix query keeps only 50 expansions.
     docs = [doc(i, "t", f"zeta pa{i} end", published=at(2022, 1, 1)) for i in range(1, 81)]
     ix = TantivyIndex(None)
-    ix.upsert(docs)
+    put(ix, docs)
     assert ids(ix, Match("text", ("zeta", "pa"), prefix=True)) == set(range(1, 81))
     assert ids(ix, Match("text", ("zeta", "pa1"), prefix=True)) == {1, *range(10, 20)}
 
@@ -236,12 +242,13 @@ def test_a_phrase_prefix_wider_than_tantivy_allows_still_runs() -> None:
     # tantivy refuses a phrase whose words expand to more than 16,384 terms.
     many = " ".join(f"pa{i}" for i in range(17_000))
     ix = TantivyIndex(None)
-    ix.upsert(
+    put(
+        ix,
         [
             doc(1, "t", many, published=at(2022, 1, 1)),
             doc(2, "t", "zeta pa16999 end", published=at(2022, 1, 1)),
             doc(3, "t", "zeta pb end", published=at(2022, 1, 1)),
-        ]
+        ],
     )
     assert ids(ix, Match("text", ("zeta", "pa"), prefix=True)) == {2}
     assert ids(ix, Match("text", ("pa16998", "pa"), prefix=True)) == {1}
@@ -254,7 +261,7 @@ def test_a_wide_phrase_prefix_is_split_yet_matches_the_same(
     docs = [doc(i, "t", f"zeta {w}", published=at(2022, 1, 1)) for i, w in enumerate(words, 1)]
     docs.append(doc(99, "t", "pa zeta pa1", published=at(2022, 1, 1)))
     ix = TantivyIndex(None)
-    ix.upsert(docs)
+    put(ix, docs)
     expected = {i for i, w in enumerate(words, 1) if w.startswith("pa")}
     monkeypatch.setattr(tantivy_index, "MAX_EXPANSIONS", 4)
     assert ids(ix, Match("text", ("zeta", "pa"), prefix=True)) == expected | {99}
@@ -344,11 +351,12 @@ def test_a_title_match_counts_title_boost_times_a_text_match() -> None:
     # Both fields have the same statistics, so only the boost tells the two apart; the
     # title match has the higher id, so a tie would put it second.
     ix = TantivyIndex(None)
-    ix.upsert(
+    put(
+        ix,
         [
             doc(1, "two three", "zebra one", published=at(2022, 1, 1)),
             doc(2, "zebra one", "two three", published=at(2022, 1, 1)),
-        ]
+        ],
     )
     hits = ix.search(either("zebra"), sort="relevance", limit=10).ids
     assert [i for i, _ in hits] == [2, 1]
@@ -390,8 +398,8 @@ def tied(n: int, *, descending_ids: bool) -> list[SearchDoc]:
 def test_ties_follow_the_protocol_whatever_the_indexing_order(descending_ids: bool) -> None:
     ix = TantivyIndex(None)
     docs = tied(12, descending_ids=descending_ids)
-    ix.upsert(docs[:5])
-    ix.upsert(docs[5:])
+    put(ix, docs[:5])
+    put(ix, docs[5:])
     ascending, descending = list(range(1, 13)), list(range(12, 0, -1))
     orders: list[tuple[Sort, list[int]]] = [
         ("relevance", ascending),
@@ -472,7 +480,7 @@ def test_facet_ties_are_cut_by_value_not_by_index_order() -> None:
     ix = TantivyIndex(None)
     names = [f"Author {c}" for c in "QWERTYUIOPASDFGHJKLZXCVBNM"]
     for k, name in enumerate(names):
-        ix.upsert([doc(k + 1, "t", "words", published=at(2022, 1, 1), authors=(name,))])
+        put(ix, [doc(k + 1, "t", "words", published=at(2022, 1, 1), authors=(name,))])
     assert ix.facet_counts(Everything(), "author", 3) == [(n, 1) for n in sorted(names)[:3]]
 
 
@@ -490,8 +498,8 @@ def test_sample_takes_the_lowest_sample_keys(index: TantivyIndex) -> None:
 
 def test_upsert_twice_keeps_one_copy() -> None:
     ix = TantivyIndex(None)
-    ix.upsert(CORPUS)
-    ix.upsert(CORPUS)
+    put(ix, CORPUS)
+    put(ix, CORPUS)
     assert ix.doc_count() == len(CORPUS)
     assert ix.search(either("csto"), sort="newest", limit=10).total == 4
     assert ix.facet_counts(Everything(), "author", 1) == [("Anna Petrova", 2)]
@@ -499,8 +507,8 @@ def test_upsert_twice_keeps_one_copy() -> None:
 
 def test_upsert_replaces_the_words_of_an_article() -> None:
     ix = TantivyIndex(None)
-    ix.upsert(CORPUS)
-    ix.upsert([doc(3, "Rewritten", "Nothing about the alliance now.", published=at(2023, 5, 1))])
+    put(ix, CORPUS)
+    put(ix, [doc(3, "Rewritten", "Nothing about the alliance now.", published=at(2023, 5, 1))])
     assert ids(ix, either("tokaev")) == set()
     assert ids(ix, either("rewritten")) == {3}
     assert ix.day_counts(either("rewritten")) == {date(2023, 5, 1): 1}
@@ -509,11 +517,12 @@ def test_upsert_replaces_the_words_of_an_article() -> None:
 
 def test_the_last_version_in_a_batch_wins() -> None:
     ix = TantivyIndex(None)
-    ix.upsert(
+    put(
+        ix,
         [
             doc(1, "first", "old words", published=at(2022, 1, 1)),
             doc(1, "second", "new words", published=at(2022, 1, 1)),
-        ]
+        ],
     )
     assert ix.doc_count() == 1
     assert ids(ix, either("new")) == {1}
@@ -522,18 +531,18 @@ def test_the_last_version_in_a_batch_wins() -> None:
 
 def test_clear() -> None:
     ix = TantivyIndex(None)
-    ix.upsert(CORPUS)
+    put(ix, CORPUS)
     ix.clear()
     assert ix.doc_count() == 0
     assert ids(ix, Everything()) == set()
     assert ix.day_counts(Everything()) == {}
-    ix.upsert(CORPUS[:2])
+    put(ix, CORPUS[:2])
     assert ids(ix, Everything()) == {1, 2}
 
 
 def test_an_empty_upsert_does_nothing() -> None:
     ix = TantivyIndex(None)
-    ix.upsert([])
+    put(ix, [])
     assert ix.doc_count() == 0
 
 
@@ -545,21 +554,21 @@ def test_a_new_index_needs_building_and_a_reopened_one_does_not(tmp_path: Path) 
     ix = TantivyIndex(folder)
     assert ix.needs_rebuild
     assert json.loads((folder / MARKER).read_text())["schema_version"] == SCHEMA_VERSION
-    ix.upsert(CORPUS)
+    put(ix, CORPUS)
     ix.close()
     again = TantivyIndex(folder)
     assert not again.needs_rebuild
     assert again.doc_count() == len(CORPUS)
     assert ids(again, either("csto")) == {1, 2, 3, 8}
     assert again.facet_counts(Everything(), "author", 1) == [("Anna Petrova", 2)]
-    again.upsert([doc(10, "Later", "later words", published=at(2022, 5, 1))])
+    put(again, [doc(10, "Later", "later words", published=at(2022, 5, 1))])
     again.close()
     assert TantivyIndex(folder).doc_count() == len(CORPUS) + 1
 
 
 def test_an_emptied_index_needs_building(tmp_path: Path) -> None:
     ix = TantivyIndex(tmp_path)
-    ix.upsert(CORPUS[:1])
+    put(ix, CORPUS[:1])
     ix.clear()
     ix.close()
     assert TantivyIndex(tmp_path).needs_rebuild
@@ -567,36 +576,36 @@ def test_an_emptied_index_needs_building(tmp_path: Path) -> None:
 
 def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
     ix = TantivyIndex(tmp_path)
-    ix.upsert(CORPUS)
+    put(ix, CORPUS)
     ix.close()
     (tmp_path / MARKER).write_text(json.dumps({"schema_version": SCHEMA_VERSION - 1}))
     old = TantivyIndex(tmp_path)
     assert old.needs_rebuild
     assert old.doc_count() == 0
     old.clear()
-    old.upsert(CORPUS[:2])
+    put(old, CORPUS[:2])
     old.close()
     assert TantivyIndex(tmp_path).doc_count() == 2
 
 
 def test_a_damaged_index_is_rebuilt(tmp_path: Path) -> None:
     ix = TantivyIndex(tmp_path)
-    ix.upsert(CORPUS)
+    put(ix, CORPUS)
     ix.close()
     (tmp_path / "meta.json").write_text("{not json")
     damaged = TantivyIndex(tmp_path)
     assert damaged.needs_rebuild
-    damaged.upsert(CORPUS[:1])
+    put(damaged, CORPUS[:1])
     assert ids(damaged, Everything()) == {1}
 
 
 def test_clearing_an_index_whose_folder_vanished_starts_it_anew(tmp_path: Path) -> None:
     folder = tmp_path / "index"
     ix = TantivyIndex(folder)
-    ix.upsert(CORPUS)
+    put(ix, CORPUS)
     shutil.rmtree(folder)
     ix.clear()
-    ix.upsert(CORPUS[:2])
+    put(ix, CORPUS[:2])
     ix.close()
     again = TantivyIndex(folder)
     assert not again.needs_rebuild
@@ -618,22 +627,22 @@ def test_a_file_where_the_folder_should_be_is_a_clear_error(tmp_path: Path) -> N
 
 def test_one_writer_per_folder_but_reading_goes_on(tmp_path: Path) -> None:
     first = TantivyIndex(tmp_path)
-    first.upsert(CORPUS)
+    put(first, CORPUS)
     second = TantivyIndex(tmp_path)
     assert ids(second, either("csto")) == {1, 2, 3, 8}
     with pytest.raises(SearchIndexBusy, match="being written by another presswatch process"):
-        second.upsert(CORPUS[:1])
+        put(second, CORPUS[:1])
     with pytest.raises(SearchIndexBusy):
         second.clear()
     first.close()
-    second.upsert([doc(10, "Later", "later words", published=at(2022, 5, 1))])
+    put(second, [doc(10, "Later", "later words", published=at(2022, 5, 1))])
     second.close()
     assert TantivyIndex(tmp_path).doc_count() == len(CORPUS) + 1
 
 
 def test_an_old_index_in_use_elsewhere_is_not_wiped(tmp_path: Path) -> None:
     first = TantivyIndex(tmp_path)
-    first.upsert(CORPUS)
+    put(first, CORPUS)
     (tmp_path / MARKER).write_text(json.dumps({"schema_version": SCHEMA_VERSION - 1}))
     with pytest.raises(SearchIndexBusy):
         TantivyIndex(tmp_path)
@@ -648,9 +657,9 @@ def test_another_process_holding_the_writer(tmp_path: Path) -> None:
         from pathlib import Path
         from presswatch.search.tantivy_index import TantivyIndex
         sys.path.insert(0, {str(Path(__file__).parent)!r})
-        from test_search_tantivy import CORPUS
+        from test_search_tantivy import CORPUS, put
         ix = TantivyIndex(Path({str(tmp_path)!r}))
-        ix.upsert(CORPUS)
+        put(ix, CORPUS)
         print("ready", flush=True)
         sys.stdin.readline()
         ix.close()
@@ -664,11 +673,11 @@ def test_another_process_holding_the_writer(tmp_path: Path) -> None:
         reader = TantivyIndex(tmp_path)
         assert reader.doc_count() == len(CORPUS)
         with pytest.raises(SearchIndexBusy, match="another presswatch process"):
-            reader.upsert(CORPUS[:1])
+            put(reader, CORPUS[:1])
     finally:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=30)
     assert proc.returncode == 0
-    reader.upsert(CORPUS[:1])
+    put(reader, CORPUS[:1])
     assert reader.doc_count() == len(CORPUS)

@@ -31,11 +31,14 @@ class SearchIndex(Protocol):
     """'tantivy' or 'postgresql', shown by `presswatch reindex` and in errors."""
 
     def upsert(self, docs: Sequence[SearchDoc]) -> None:
-        """Index `docs`, replacing any earlier version of the same ids.
+        """Index `docs`, replacing any earlier version of the same ids, once committed.
 
         Idempotent: applying the same batch twice leaves one copy of each. On PostgreSQL it
-        joins the store's current transaction; tantivy commits before returning.
+        joins the store's current transaction; tantivy holds it until commit().
         """
+
+    def commit(self) -> None:
+        """Make upserts durable and visible to searches (PostgreSQL: the transaction does)."""
 
     def clear(self) -> None:
         """Drop every document (before a full reindex)."""

@@ -35,6 +35,8 @@ PERIODS: tuple[Period, ...] = ("day", "week", "month")
 TOP_KINDS = ("terms", "sources", "authors", "republished")
 MAX_LIMIT = 1_000
 CATCH_UP_BATCH = 2_000
+COMMIT_EVERY = 20_000
+"""Articles indexed between two commits of the index (and clearings of the change log)."""
 TERMS_FOREGROUND = 1_000
 """Top terms read at most this many matching articles (a fixed pseudo-random sample)."""
 TERMS_BACKGROUND = 3_000
@@ -124,12 +126,22 @@ class SearchService:
         """
         done = 0
         try:
-            while ids := self.store.pending_search_ids(CATCH_UP_BATCH):
+            index = self.index
+            after = 0
+            while True:
                 with self.store.transaction():
-                    docs = [search_doc(s) for s in self.store.search_sources(ids)]
-                    self.index.upsert(docs)
-                    self.store.clear_search_pending(ids)
-                done += len(ids)
+                    group: list[int] = []
+                    while len(group) < COMMIT_EVERY and (
+                        ids := self.store.pending_search_ids(CATCH_UP_BATCH, after=after)
+                    ):
+                        index.upsert([search_doc(s) for s in self.store.search_sources(ids)])
+                        group += ids
+                        after = ids[-1]
+                    if not group:
+                        break
+                    index.commit()
+                    self.store.clear_search_pending(group)
+                done += len(group)
         except SearchIndexBusy:
             if wait:
                 raise
@@ -142,15 +154,24 @@ class SearchService:
         total = self.store.count_articles()
         done = 0
         index.clear()
+        group: list[int] = []
         for batch in self.store.iter_search_sources(CATCH_UP_BATCH):
-            with self.store.transaction():
-                index.upsert([search_doc(s) for s in batch])
-                self.store.clear_search_pending([s.id for s in batch])
+            index.upsert([search_doc(s) for s in batch])
+            group += [s.id for s in batch]
             done += len(batch)
+            if len(group) >= COMMIT_EVERY:
+                self._commit_rebuilt(index, group)
+                group = []
             if self.progress is not None:
                 self.progress(done, total)
+        self._commit_rebuilt(index, group)
         self.catch_up()
         return done
+
+    def _commit_rebuilt(self, index: SearchIndex, ids: list[int]) -> None:
+        with self.store.transaction():
+            index.commit()
+            self.store.clear_search_pending(ids)
 
     def _inconsistent(self, index: SearchIndex) -> bool:
         """True when the index cannot be the archive's: new, another version, or a count

@@ -161,16 +161,27 @@ class TantivyIndex:
         stale = tantivy.Query.term_set_query(self._schema, "id", list(latest))
         writer = self._take_writer()
         with self._errors("updated"):
-            committed = False
+            added = False
             try:
                 writer.delete_documents_by_query(stale)
                 for d in latest.values():
                     writer.add_document(_document(d))
-                writer.commit()
-                committed = True
+                added = True
             finally:
-                if not committed:
+                if not added:
                     writer.rollback()
+
+    def commit(self) -> None:
+        """Make what upsert() added durable and searchable (one segment per commit, so the
+        service commits every few thousand documents, not every batch)."""
+        if self._writer is None:
+            return
+        with self._errors("updated"):
+            try:
+                self._writer.commit()
+            except BaseException:
+                self._writer.rollback()
+                raise
             self._index.reload()
 
     def clear(self) -> None:

@@ -590,8 +590,12 @@ class SQLStore:
                 texts.extend(f"{row.title}\n{row.text}" for row in conn.execute(query))
         return texts
 
-    def pending_search_ids(self, limit: int) -> list[int]:
-        query = select(search_pending.c.article_id).order_by(search_pending.c.article_id)
+    def pending_search_ids(self, limit: int, after: int = 0) -> list[int]:
+        query = (
+            select(search_pending.c.article_id)
+            .where(search_pending.c.article_id > after)
+            .order_by(search_pending.c.article_id)
+        )
         with self._failures(), self._read() as conn:
             return [int(i) for i in conn.execute(query.limit(limit)).scalars()]
 
