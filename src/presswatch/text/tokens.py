@@ -17,6 +17,7 @@ MAX_TOKEN = 64
 
 _WORD = re.compile(r"[^\W_]+")
 _ASCII_WORDS = re.compile(r"[A-Za-z0-9]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 _LAST_MARK_PLANE = 0x20000
@@ -46,8 +47,9 @@ def fold(text: str) -> str:
     """Lower-case and strip combining marks (NFKD), keeping the base letters."""
     if text.isascii():
         return text.lower()
-    decomposed = _MARKS_BMP.sub("", unicodedata.normalize("NFKD", text.casefold()))
-    if decomposed and max(decomposed) > "\uffff":
+    # Lower-cased again after NFKD, which can bring back capitals ("𝐀" -> "A").
+    decomposed = _MARKS_BMP.sub("", unicodedata.normalize("NFKD", text.casefold()).lower())
+    if _ASTRAL.search(decomposed):
         return _MARKS_ASTRAL.sub("", decomposed)
     return decomposed
 
@@ -55,8 +57,13 @@ def fold(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """The searchable words of `text`, in order (positions are list indexes)."""
     if text.isascii():
-        return [t for t in _ASCII_WORDS.findall(text.lower()) if len(t) <= MAX_TOKEN]
-    return [t for t in _WORD.findall(fold(text)) if len(t) <= MAX_TOKEN]
+        tokens: list[str] = _ASCII_WORDS.findall(text.lower())
+    else:
+        text = fold(text)
+        tokens = _WORD.findall(text)
+    if tokens and max(map(len, tokens)) > MAX_TOKEN:
+        return [t for t in tokens if len(t) <= MAX_TOKEN]
+    return tokens
 
 
 def spans(text: str) -> Iterator[tuple[int, int, str]]:
