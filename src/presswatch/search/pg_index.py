@@ -2,9 +2,16 @@
 
 PostgreSQL's own text parser never sees a word. Documents arrive as SearchDoc tokens
 and queries as plans (search/plan.py), both made by text.tokens; this module writes
-tsvector and tsquery *values* from them and binds them as parameters, so PostgreSQL
-matches exactly the words the tantivy engine matches, with no stemming, stop words or
-parser quirks, and user text never becomes SQL.
+tsvector values (in binary) and tsquery values from them and binds them as parameters,
+so PostgreSQL matches exactly the words the tantivy engine matches, with no stemming,
+stop words or parser quirks, and user text never becomes SQL.
+
+Speed comes from never reading a tsvector out of TOAST when an index can answer: words
+are looked up in their GIN index (the planner is told not to scan), words under NOT or
+beside a NOT in an OR become joins on their GIN matches, the matches are computed once
+for the total and the page, and relevance ranks only the RANK_WINDOW newest matches.
+What remains costs about 1 us per match (a heap page visit each) and, for a phrase or
+proximity search, ~5 us per article holding all its words (positions are checked there).
 
 PostgreSQL's limits on a tsvector, and what they mean for an analyst:
 - a word's positions are kept up to word 16,383 of a field (MAX_POSITION), so a phrase
@@ -54,6 +61,9 @@ MAX_POSITIONS = 256
 MAX_TSVECTOR_BYTES = 1_000_000
 """Under PostgreSQL's 1 MB of lexemes and positions per tsvector, counted as it reads one."""
 
+RANK_WINDOW = 5_000
+"""Relevance ranks at most this many matches, the newest; the others follow, newest first."""
+
 _BATCH = 500  # documents per INSERT: one statement, 13 array parameters
 _MAX_LEXEME = 2047
 _TSVECTOR_OID = 3614
@@ -83,17 +93,28 @@ _UPSERT = text(
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS.values())
 )
 
-# Ranking a common word reads every matching tsvector: JIT compilation only adds to that,
-# and a bigger work_mem keeps the bitmap of a few hundred thousand matches exact.
-_SETTINGS = text("SELECT set_config('jit', 'off', true), set_config('work_mem', '32MB', true)")
+_ORDERS = {
+    "relevance": "{t}article_id",
+    "newest": "{t}at DESC, {t}article_id DESC",
+    "oldest": "{t}at, {t}article_id",
+}
+# PostgreSQL's planner does not count the cost of reading a tsvector out of TOAST (~5 us
+# each), so it would rather test @@ on every row of a full table or index scan than look
+# the words up in their GIN index. With sequential and plain index scans off, a query that
+# looks up words reads rows only through bitmaps built from indexes. JIT compilation only
+# adds time to these queries; work_mem holds the ids and dates of a million matches.
+_SETTINGS = text(
+    "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+    "set_config('enable_seqscan', :scans, true), set_config('enable_indexscan', :scans, true)"
+)
 
 
 class PGIndex:
     """The SearchIndex (search/engine.py) of an archive stored in PostgreSQL.
 
     Writes join the store's current transaction() block, so the facade can index a batch
-    and clear its change log atomically. Reads change two settings of their transaction
-    (jit off, work_mem 32MB); inside a block they last until the block ends.
+    and clear its change log atomically. Reads set planner options for their own
+    statements only (inside a block, in a savepoint rolled back afterwards).
     """
 
     name = "postgresql"
@@ -106,11 +127,12 @@ class PGIndex:
         batches = [unique[i : i + _BATCH] for i in range(0, len(unique), _BATCH)]
 
         def work(conn: Connection) -> None:
+            _send_tsvectors(conn)
             if len(batches) == 1:
                 conn.execute(_UPSERT, _rows(batches[0]))
                 return
             # Encode the next batch while PostgreSQL writes this one (the driver releases
-            # the GIL while it waits): about a third faster on two cores.
+            # the GIL while it waits): a quarter faster on two cores.
             with ThreadPoolExecutor(1) as encoder:
                 ahead = encoder.submit(_rows, batches[0])
                 for following in [*batches[1:], None]:
@@ -121,6 +143,9 @@ class PGIndex:
 
         if batches:
             self._store.write(work)
+
+    def commit(self) -> None:
+        """Nothing to do: upserts are written in the store's transaction, which commits them."""
 
     def clear(self) -> None:
         # TRUNCATE rather than DELETE: a rebuild then starts from empty GIN indexes instead
@@ -133,93 +158,127 @@ class PGIndex:
             return int(conn.execute(text("SELECT count(*) FROM search_docs")).scalar_one())
 
     def search(self, plan: Plan, *, sort: Sort, limit: int, offset: int = 0) -> Hits:
-        q = _Query()
-        where = q.where(plan)
-        score = q.score() if sort == "relevance" else "0"
-        with self._reading() as conn:
-            total = int(
-                conn.execute(
-                    text(f"SELECT count(*) FROM search_docs WHERE {where}"), q.params
-                ).scalar_one()
-            )
-            if limit <= 0 or offset >= total:
-                return Hits(total, [])
-            page = {**q.params, "limit": limit, "offset": max(offset, 0)}
-            if sort == "relevance":
-                order = "score DESC, article_id" if score != "0" else "article_id"
-                rows = conn.execute(
-                    text(
-                        f"SELECT article_id, {score} AS score FROM search_docs WHERE {where} "
-                        f"ORDER BY {order} LIMIT :limit OFFSET :offset"
-                    ),
-                    page,
+        q = _Query(plan)
+        offset = max(offset, 0)
+        with self._reading(q) as conn:
+            if limit <= 0:
+                return Hits(_count(conn, q), [])
+            if sort == "relevance" and q.ranked:
+                return _ranked(conn, q, limit, offset)
+            page = {**q.params, "limit": limit, "offset": offset}
+            if q.one_pass:
+                # The matches once, from the GIN indexes: the total and the page from them.
+                sql = q.matches("search_docs.article_id, search_docs.at") + (
+                    "SELECT article_id, (SELECT count(*) FROM m) FROM m "
+                    f"ORDER BY {_ORDERS[sort].format(t='')} LIMIT :limit OFFSET :offset"
                 )
-                return Hits(total, [(int(i), float(s)) for i, s in rows])
-            direction = "DESC" if sort == "newest" else "ASC"
-            rows = conn.execute(
-                text(
-                    f"SELECT article_id FROM search_docs WHERE {where} "
-                    f"ORDER BY at {direction}, article_id {direction} "
-                    "LIMIT :limit OFFSET :offset"
-                ),
-                page,
-            )
-            return Hits(total, [(int(i), None) for (i,) in rows])
+                rows = conn.execute(text(sql), page).all()
+                total = int(rows[0][1]) if rows else _count(conn, q) if offset else 0
+            else:
+                # Everything, dates: an index in the sort order gives the page.
+                total = _count(conn, q)
+                order = _ORDERS[sort].format(t="search_docs.")
+                sql = q.select(
+                    "search_docs.article_id", f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+                )
+                rows = conn.execute(text(sql), page).all() if offset < total else []
+            score = 0.0 if sort == "relevance" else None
+            return Hits(total, [(int(row[0]), score) for row in rows])
 
     def day_counts(self, plan: Plan) -> dict[date, int]:
-        q = _Query()
-        where = q.where(plan)
-        day = "CAST(at AT TIME ZONE 'UTC' AS date)"
-        with self._reading() as conn:
-            rows = conn.execute(
-                text(f"SELECT {day}, count(*) FROM search_docs WHERE {where} GROUP BY 1"),
-                q.params,
-            )
-            return {d: int(n) for d, n in rows}
+        q = _Query(plan)
+        sql = q.select("CAST(search_docs.at AT TIME ZONE 'UTC' AS date), count(*)", "GROUP BY 1")
+        with self._reading(q) as conn:
+            return {d: int(n) for d, n in conn.execute(text(sql), q.params)}
 
     def facet_counts(self, plan: Plan, facet: Facet, limit: int) -> list[tuple[str, int]]:
-        q = _Query()
-        where = q.where(plan)
-        if facet == "source":
-            source, value = "search_docs", "outlet"
-        elif facet == "author":
-            source, value = "search_docs CROSS JOIN LATERAL unnest(authors) AS a(name)", "a.name"
-        elif facet == "republished":
-            source, value = "search_docs", "republished_from"
-            where = f"republished_from IS NOT NULL AND {where}"
-        else:
+        if facet not in ("source", "author", "republished"):
             raise ValueError(f"unknown facet {facet!r}")
         if limit <= 0:
             return []
-        # Ties in byte (code point) order, as Python and tantivy sort, whatever the collation.
-        sql = (
-            f"SELECT {value}, count(*) AS n FROM {source} WHERE {where} "
-            f'GROUP BY {value} ORDER BY n DESC, {value} COLLATE "C" LIMIT :limit'
+        q = _Query(plan)
+        value = {
+            "source": "search_docs.outlet",
+            "author": "a.name",
+            "republished": "search_docs.republished_from",
+        }[facet]
+        extra = " CROSS JOIN LATERAL unnest(search_docs.authors) AS a(name)"
+        # Ties in code point order, as Python and tantivy sort, whatever the collation.
+        sql = q.select(
+            f"{value}, count(*) AS n",
+            f'AND {value} IS NOT NULL GROUP BY {value} ORDER BY n DESC, {value} COLLATE "C" '
+            "LIMIT :limit",
+            extra if facet == "author" else "",
         )
-        with self._reading() as conn:
+        with self._reading(q) as conn:
             rows = conn.execute(text(sql), {**q.params, "limit": limit})
             return [(str(v), int(n)) for v, n in rows]
 
     def sample(self, plan: Plan, n: int) -> list[int]:
         if n <= 0:
             return []
-        q = _Query()
-        where = q.where(plan)
-        sql = (
-            f"SELECT article_id FROM search_docs WHERE {where} "
-            "ORDER BY sample_key, article_id LIMIT :n"
-        )
-        with self._reading() as conn:
+        q = _Query(plan)
+        if q.one_pass:
+            sql = q.matches("search_docs.article_id, search_docs.sample_key") + (
+                "SELECT article_id FROM m ORDER BY sample_key, article_id LIMIT :n"
+            )
+        else:
+            sql = q.select(
+                "search_docs.article_id",
+                "ORDER BY search_docs.sample_key, search_docs.article_id LIMIT :n",
+            )
+        with self._reading(q) as conn:
             return [int(i) for i in conn.execute(text(sql), {**q.params, "n": n}).scalars()]
 
     def close(self) -> None:
         """Nothing to release: the store owns the connections."""
 
     @contextmanager
-    def _reading(self) -> Iterator[Connection]:
+    def _reading(self, q: _Query) -> Iterator[Connection]:
+        """A connection with this engine's planner settings, undone when the read ends."""
         with self._store.read() as conn:
-            conn.execute(_SETTINGS)
-            yield conn
+            savepoint = conn.begin_nested() if conn.in_transaction() else None
+            try:
+                conn.execute(_SETTINGS, {"scans": "off" if q.uses_text else "on"})
+                yield conn
+            finally:
+                if savepoint is not None:
+                    savepoint.rollback()
+
+
+def _count(conn: Connection, q: _Query) -> int:
+    return int(conn.execute(text(q.select("count(*)")), q.params).scalar_one())
+
+
+def _ranked(conn: Connection, q: _Query, limit: int, offset: int) -> Hits:
+    """A page of a relevance search: the RANK_WINDOW newest matches by score, then the rest
+    newest first. Ranking reads each ranked article's tsvector out of TOAST, so its cost is
+    bounded whatever the number of matches."""
+    params = {**q.params, "window": RANK_WINDOW, "limit": limit, "offset": offset}
+    found: list[tuple[int, float | None]] = []
+    total: int | None = None
+    if offset < RANK_WINDOW:
+        sql = q.matches("search_docs.article_id, search_docs.at") + (
+            ", recent AS (SELECT article_id FROM m ORDER BY at DESC, article_id DESC "
+            f"LIMIT :window) SELECT d.article_id, {q.score('d')} AS score, "
+            "(SELECT count(*) FROM m) FROM recent JOIN search_docs AS d USING (article_id) "
+            "ORDER BY score DESC, d.article_id LIMIT :limit OFFSET :offset"
+        )
+        rows = conn.execute(text(sql), params).all()
+        found = [(int(i), float(s)) for i, s, _ in rows]
+        total = int(rows[0][2]) if rows else None
+    if total is None:
+        total = _count(conn, q)
+    end = min(offset + limit, total)
+    if end > RANK_WINDOW:
+        start = max(offset, RANK_WINDOW)
+        sql = q.select(
+            f"search_docs.article_id, {q.score('search_docs')}",
+            f"ORDER BY {_ORDERS['newest'].format(t='search_docs.')} LIMIT :n OFFSET :start",
+        )
+        rest = conn.execute(text(sql), {**q.params, "n": end - start, "start": start})
+        found += [(int(i), float(s)) for i, s in rest]
+    return Hits(total, found)
 
 
 # -- documents ----------------------------------------------------------------------------
@@ -242,7 +301,11 @@ class _TsvectorsDumper(Dumper):
         return head + b"".join([_INT32.pack(len(v)) + v for v in obj])
 
 
-psycopg.adapters.register_dumper(_Tsvectors, _TsvectorsDumper)
+def _send_tsvectors(conn: Connection) -> None:
+    """Teach this connection to send _Tsvectors (SQLAlchemy gives each its own adapters)."""
+    raw = conn.connection.dbapi_connection
+    if isinstance(raw, psycopg.Connection):
+        raw.adapters.register_dumper(_Tsvectors, _TsvectorsDumper)
 
 
 def tsvector_bytes(tokens: Sequence[str]) -> bytes:
@@ -329,13 +392,64 @@ def _quote(token: str) -> str:
 
 
 class _Query:
-    """A plan compiled to an SQL condition on search_docs, every value a bound parameter."""
+    """A plan compiled to an SQL condition on search_docs, every value a bound parameter.
 
-    def __init__(self) -> None:
+    `one_pass`: the matches are best computed once and sorted (every match contains some
+    word, so the GIN indexes find them, or words must be looked up anyway), rather than
+    read in order from an index of dates or sample keys. `ranked`: some word is searched
+    for (not only excluded), so relevance has something to rank by. `uses_text`: some
+    word is looked up at all.
+    """
+
+    def __init__(self, plan: Plan) -> None:
         self.params: dict[str, Any] = {}
+        self.uses_text = False
+        self._ctes: list[str] = []
         self._rank: dict[str, list[str]] = {}
+        self.where, self._joins = self._context(plan, True)
+        self.one_pass = _selective(plan) or bool(self._ctes)
+        self.ranked = bool(self._rank)
+        self._rank_queries = {
+            field: self._bind(" | ".join(f"( {q} )" for q in dict.fromkeys(queries)))
+            for field, queries in self._rank.items()
+        }
 
-    def where(self, plan: Plan, positive: bool = True) -> str:
+    def select(self, columns: str, tail: str = "", extra_from: str = "") -> str:
+        """SELECT `columns` from the matching rows of search_docs, then `tail`."""
+        head = f"WITH {', '.join(self._ctes)} " if self._ctes else ""
+        return (
+            f"{head}SELECT {columns} FROM search_docs{self._joins}{extra_from} "
+            f"WHERE {self.where} {tail}"
+        )
+
+    def matches(self, columns: str) -> str:
+        """A WITH clause making `m`: `columns` of every match, computed once."""
+        ctes = [
+            *self._ctes,
+            f"m AS MATERIALIZED (SELECT {columns} FROM search_docs{self._joins} "
+            f"WHERE {self.where})",
+        ]
+        return f"WITH {', '.join(ctes)} "
+
+    def score(self, table: str) -> str:
+        """ts_rank of each field's searched words, the title's weighted by TITLE_BOOST."""
+        terms = [
+            f"{_FIELD_WEIGHTS.get(field, 1.0)} * ts_rank({table}.{_COLUMNS[field]}, "
+            f"CAST({query} AS tsquery), {_RANK_NORMALIZATION})"
+            for field, query in self._rank_queries.items()
+        ]
+        return " + ".join(terms) if terms else "0"
+
+    def _context(self, plan: Plan, positive: bool) -> tuple[str, str]:
+        """The condition for `plan` on one scan of search_docs, and the joins it needs."""
+        joins: list[str] = []
+        where = self._where(plan, positive, joins, True)
+        return where, "".join(joins)
+
+    def _where(self, plan: Plan, positive: bool, joins: list[str], direct: bool) -> str:
+        """`direct`: PostgreSQL can combine this part's index scans (AND/OR of words and
+        dates), so a word is tested with @@. Elsewhere a word would be tested row by row,
+        reading each tsvector from TOAST: it becomes a join on its GIN matches instead."""
         if isinstance(plan, Match | Near):
             column = _COLUMNS.get(plan.field)
             if column is None:
@@ -343,34 +457,73 @@ class _Query:
             query = tsquery_literal(plan)
             if positive:
                 self._rank.setdefault(plan.field, []).append(query)
-            return f"{column} @@ CAST({self._bind(query)} AS tsquery)"
+            self.uses_text = True
+            test = f"search_docs.{column} @@ CAST({self._bind(query)} AS tsquery)"
+            if direct:
+                return test
+            return f"{self._join(test, '', joins)}.article_id IS NOT NULL"
         if isinstance(plan, When):
-            return f"(at >= {self._bind(plan.start)} AND at < {self._bind(plan.end)})"
+            start, end = self._bind(plan.start), self._bind(plan.end)
+            return f"(search_docs.at >= {start} AND search_docs.at < {end})"
         if isinstance(plan, All):
-            parts = [self.where(c, positive) for c in plan.children]
+            parts = [
+                self._where(c, positive, joins, direct and (_indexable(c) or isinstance(c, All)))
+                for c in plan.children
+            ]
             return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
         if isinstance(plan, AnyOf):
-            parts = [self.where(c, positive) for c in plan.children]
+            direct = direct and _indexable(plan)
+            parts = [self._where(c, positive, joins, direct) for c in plan.children]
             return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
         if isinstance(plan, Without):
-            return f"NOT ({self.where(plan.child, not positive)})"
+            if not _has_words(plan.child):
+                return f"NOT {self._where(plan.child, not positive, joins, direct)}"
+            # The articles to leave out, found once from the GIN indexes, and joined.
+            where, inner_joins = self._context(plan.child, not positive)
+            return f"{self._join(where, inner_joins, joins)}.article_id IS NULL"
         if isinstance(plan, Everything):
             return "TRUE"
         raise TypeError(f"not a search plan: {plan!r}")
 
-    def score(self) -> str:
-        """ts_rank of each field's positive words, title weighted by TITLE_BOOST; "0" if none."""
-        terms = []
-        for field, queries in self._rank.items():
-            query = " | ".join(f"( {q} )" for q in dict.fromkeys(queries))
-            weight = _FIELD_WEIGHTS.get(field, 1.0)
-            terms.append(
-                f"{weight} * ts_rank({_COLUMNS[field]}, CAST({self._bind(query)} AS tsquery), "
-                f"{_RANK_NORMALIZATION})"
-            )
-        return " + ".join(terms) if terms else "0"
+    def _join(self, where: str, inner_joins: str, joins: list[str]) -> str:
+        """Join the ids of the rows matching `where`, computed once; return the join's name."""
+        name = f"x{len(self._ctes)}"
+        self._ctes.append(
+            f"{name} AS MATERIALIZED (SELECT search_docs.article_id FROM search_docs"
+            f"{inner_joins} WHERE {where})"
+        )
+        joins.append(f" LEFT JOIN {name} ON {name}.article_id = search_docs.article_id")
+        return name
 
     def _bind(self, value: object) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return f":{name}"
+
+
+def _selective(plan: Plan) -> bool:
+    if isinstance(plan, Match | Near):
+        return True
+    if isinstance(plan, All):
+        return any(_selective(c) for c in plan.children)
+    if isinstance(plan, AnyOf):
+        return bool(plan.children) and all(_selective(c) for c in plan.children)
+    return False
+
+
+def _indexable(plan: Plan) -> bool:
+    if isinstance(plan, Match | Near | When):
+        return True
+    if isinstance(plan, All | AnyOf):
+        return all(_indexable(c) for c in plan.children)
+    return False
+
+
+def _has_words(plan: Plan) -> bool:
+    if isinstance(plan, Match | Near):
+        return True
+    if isinstance(plan, All | AnyOf):
+        return any(_has_words(c) for c in plan.children)
+    if isinstance(plan, Without):
+        return _has_words(plan.child)
+    return False
