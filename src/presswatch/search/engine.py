@@ -40,6 +40,9 @@ class SearchIndex(Protocol):
     def commit(self) -> None:
         """Make upserts durable and visible to searches (PostgreSQL: the transaction does)."""
 
+    def refresh_statistics(self) -> None:
+        """Update what the engine plans queries with, after a rebuild."""
+
     def clear(self) -> None:
         """Drop every document (before a full reindex)."""
 

@@ -147,6 +147,11 @@ class PGIndex:
     def commit(self) -> None:
         """Nothing to do: upserts are written in the store's transaction, which commits them."""
 
+    def refresh_statistics(self) -> None:
+        """ANALYZE after a rebuild, so the planner knows how common each word is (a server
+        with autovacuum off would otherwise plan every search as for an empty table)."""
+        self._store.write(lambda conn: conn.execute(text("ANALYZE search_docs")))
+
     def clear(self) -> None:
         # TRUNCATE rather than DELETE: a rebuild then starts from empty GIN indexes instead
         # of doubling them with dead entries. It is transactional, and readers wait for the

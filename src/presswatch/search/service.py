@@ -166,6 +166,7 @@ class SearchService:
                 self.progress(done, total)
         self._commit_rebuilt(index, group)
         self.catch_up()
+        index.refresh_statistics()
         return done
 
     def _commit_rebuilt(self, index: SearchIndex, ids: list[int]) -> None:

@@ -171,6 +171,9 @@ class TantivyIndex:
                 if not added:
                     writer.rollback()
 
+    def refresh_statistics(self) -> None:
+        """Nothing to do: tantivy keeps its statistics as it indexes."""
+
     def commit(self) -> None:
         """Make what upsert() added durable and searchable (one segment per commit, so the
         service commits every few thousand documents, not every batch)."""
