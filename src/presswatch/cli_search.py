@@ -145,14 +145,8 @@ def timeline(
     if chart:
         click.echo(render_chart(tl, normalize=normalize))
         return
-    if fmt == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, default=str, indent=1) + "\n")
-        return
-    if fmt == "csv":
-        if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+    if fmt in ("json", "csv"):
+        _records(rows, fmt)
         return
     if not tl.periods:
         click.echo("The archive has no articles yet.")
@@ -168,6 +162,16 @@ def timeline(
             cells = [f"{tl.counts[label][i]:,}" for label in tl.labels]
         table.append([period.isoformat(), *cells, f"{tl.totals[i]:,}"])
     _table(headers, table)
+
+
+def _records(records: list[dict[str, Any]], fmt: str) -> None:
+    """A list of flat records as a JSON array or as CSV with a header row."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str, indent=1) + "\n")
+    elif records:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
 
 
 def _share(value: float | None) -> str:
@@ -197,14 +201,8 @@ def top(obj: Context, kind: str, query: str, limit: int, fmt: str) -> None:
             record["score"] = round(row.score, 2)
             record["in_archive_sample"] = row.background
         records.append(record)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
-        return
-    if fmt == "csv":
-        if records:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]))
-            writer.writeheader()
-            writer.writerows(records)
+    if fmt in ("json", "csv"):
+        _records(records, fmt)
         return
     if not rows:
         click.echo(
