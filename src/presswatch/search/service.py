@@ -148,31 +148,34 @@ class SearchService:
         return done
 
     def reindex(self) -> int:
-        """Rebuild the index from the archive; the number of articles indexed."""
+        """Rebuild the index from the archive; the number of articles indexed.
+
+        One archive transaction: on PostgreSQL searches see the old index until the new
+        one is complete; on SQLite, ingests wait. Interrupted, it leaves an index whose
+        count gives it away, so the next open rebuilds it again.
+        """
         index = self._index if self._index is not None else open_index(self.store)
         self._index = index
         total = self.store.count_articles()
         done = 0
-        index.clear()
-        group: list[int] = []
-        for batch in self.store.iter_search_sources(CATCH_UP_BATCH):
-            index.upsert([search_doc(s) for s in batch])
-            group += [s.id for s in batch]
-            done += len(batch)
-            if len(group) >= COMMIT_EVERY:
-                self._commit_rebuilt(index, group)
-                group = []
-            if self.progress is not None:
-                self.progress(done, total)
-        self._commit_rebuilt(index, group)
+        with self.store.transaction():
+            index.clear()
+            group: list[int] = []
+            for batch in self.store.iter_search_sources(CATCH_UP_BATCH):
+                index.upsert([search_doc(s) for s in batch])
+                group += [s.id for s in batch]
+                done += len(batch)
+                if len(group) >= COMMIT_EVERY:
+                    index.commit()
+                    self.store.clear_search_pending(group)
+                    group = []
+                if self.progress is not None:
+                    self.progress(done, total)
+            index.commit()
+            self.store.clear_search_pending(group)
         self.catch_up()
         index.refresh_statistics()
         return done
-
-    def _commit_rebuilt(self, index: SearchIndex, ids: list[int]) -> None:
-        with self.store.transaction():
-            index.commit()
-            self.store.clear_search_pending(ids)
 
     def _inconsistent(self, index: SearchIndex) -> bool:
         """True when the index cannot be the archive's: new, another version, or a count
