@@ -38,6 +38,7 @@ from presswatch.search.plan import (
     Plan,
     When,
     Without,
+    near_layouts,
 )
 
 SCHEMA_VERSION = 1
@@ -311,6 +312,18 @@ class TantivyIndex:
                 query = Q.phrase_query(schema, field, list(tokens))
             return _boosted(plan.field, query)
         if isinstance(plan, Near):
+            sloppy = _two_word_slop(plan)
+            if sloppy is not None:
+                (first, second), slop = sloppy
+                return _boosted(
+                    plan.field,
+                    _any(
+                        [
+                            Q.phrase_query(schema, plan.field, [first, second], slop),
+                            Q.phrase_query(schema, plan.field, [second, first], slop),
+                        ]
+                    ),
+                )
             layouts = [
                 Q.phrase_query(schema, plan.field, list(layout))
                 if len(layout) > 1
@@ -466,6 +479,23 @@ def _scored(plan: Plan) -> bool:
     if isinstance(plan, All | AnyOf):
         return any(_scored(c) for c in plan.children)
     return False
+
+
+def _two_word_slop(plan: Near) -> tuple[tuple[str, str], int] | None:
+    """((a, b), slop) when `plan` is two different words within slop+1 of each other in
+    either order: two sloppy phrases then say exactly that (a tantivy phrase with slop s
+    takes its words in order up to s+1 apart, and reversed only closer), where the
+    placements would be 2 * (s + 1) exact phrases to test one by one."""
+    layouts = plan.layouts
+    if not layouts or any(len(layout) != 2 for layout in layouts):
+        return None
+    (_, first), (_, second) = layouts[0]
+    if first == second:
+        return None
+    slop = max(layout[1][0] for layout in layouts) - 1
+    if layouts != near_layouts((first, second), slop):
+        return None
+    return (first, second), slop
 
 
 def _split_prefix(
