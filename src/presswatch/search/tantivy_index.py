@@ -45,6 +45,8 @@ SCHEMA_VERSION = 1
 """Raise when the schema or the way documents are indexed changes: old indexes get rebuilt."""
 MARKER = "presswatch-index.json"
 
+PREFIX_TERMS = 64
+"""A prefix matching more words than this is one constant-score pattern instead."""
 WRITER_HEAP = 128_000_000
 """Indexing memory before a segment is flushed; a larger budget measured no faster."""
 WRITER_THREADS = 1
@@ -303,7 +305,7 @@ class TantivyIndex:
         if isinstance(plan, Match):
             field, tokens = plan.field, plan.tokens
             if len(tokens) == 1 and plan.prefix:
-                query = Q.regex_query(schema, field, re.escape(tokens[0]) + ".*")
+                query = self._prefix(field, tokens[0], searcher)
             elif len(tokens) == 1:
                 query = Q.term_query(schema, field, tokens[0])
             elif plan.prefix:
@@ -367,6 +369,17 @@ class TantivyIndex:
         if isinstance(plan, Everything):
             return _everything()
         raise TypeError(f"not a search plan: {plan!r}")
+
+    def _prefix(self, field: str, prefix: str, searcher: tantivy.Searcher) -> tantivy.Query:
+        """The words starting with `prefix`, each scored as a word (so articles rank by how
+        much they use them, and ties stay rare); past PREFIX_TERMS words, one constant-score
+        pattern."""
+        terms = searcher.terms_with_prefix(field, prefix, limit=PREFIX_TERMS + 1)
+        if len(terms) > PREFIX_TERMS:
+            return tantivy.Query.regex_query(self._schema, field, re.escape(prefix) + ".*")
+        if not terms:
+            return tantivy.Query.empty_query()
+        return _any([tantivy.Query.term_query(self._schema, field, t) for t, _ in terms])
 
     def _phrase_prefix(
         self, field: str, tokens: tuple[str, ...], searcher: tantivy.Searcher
