@@ -8,8 +8,14 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from presswatch.search.snippets import highlight, highlight_parts, snippet, snippet_parts
-from presswatch.text.tokens import tokenize
+from presswatch.search.snippets import (
+    _matches,
+    highlight,
+    highlight_parts,
+    snippet,
+    snippet_parts,
+)
+from presswatch.text.tokens import spans, tokenize
 
 FILLER = (
     "The ministry published its quarterly figures on trade and agriculture, and officials "
@@ -186,6 +192,53 @@ def test_a_snippet_is_a_piece_of_the_text_with_only_query_words_marked(
         if hit:
             (token,) = tokenize(piece)
             assert token in words or token.startswith(tuple(prefixes))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "CSTO",
+                "csto",
+                "Tokáev",
+                "tokaev",
+                "Kazakh",
+                "é",
+                "ß",
+                "İ",
+                "—",
+                "“",
+                "\u0301",
+                " ",
+                ", ",
+                "_",
+                "1",
+                "ﬁ",
+                "K",
+                "Ёлка",
+                "kazakhé",
+                "x",
+            ]
+        ),
+        max_size=80,
+    ).map("".join),
+    st.lists(st.sampled_from(["csto", "tokaev", "елка", "fi", "e", "k"]), max_size=3),
+    st.lists(st.sampled_from(["kaz", "tok", "ел"]), max_size=1),
+)
+def test_highlighted_words_are_exactly_the_words_the_tokenizer_sees(
+    text: str, words: list[str], prefixes: list[str]
+) -> None:
+    """The fast scan marks the same written words as folding every word with spans()."""
+    want = set(words)
+    expected = []
+    for start, end, token in spans(text):
+        if (token in want or token.startswith(tuple(prefixes))) and (
+            not expected or expected[-1] != (start, end)
+        ):
+            expected.append((start, end))
+    got = [(start, end) for start, end, _ in _matches(text, words, prefixes)]
+    assert got == expected
 
 
 def test_folding_strips_every_combining_mark_unicode_has() -> None:

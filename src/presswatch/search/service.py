@@ -10,7 +10,6 @@ log is cleared after, which is safe because applying a document twice is harmles
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,7 @@ from presswatch.analysis.terms import distinctive_terms
 from presswatch.analysis.timeline import Period, Timeline, build_timeline
 from presswatch.errors import SearchIndexBusy, UsageError
 from presswatch.query.ast import Node
-from presswatch.query.parser import parse, to_text
+from presswatch.query.parser import SAVED_NAME, parse, to_text
 from presswatch.query.saved import expand
 from presswatch.search.documents import search_doc
 from presswatch.search.engine import Facet, SearchIndex, Sort
@@ -40,7 +39,7 @@ COMMIT_EVERY = 20_000
 TERMS_FOREGROUND = 1_000
 """Top terms read at most this many matching articles (a fixed pseudo-random sample)."""
 TERMS_BACKGROUND = 3_000
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
+MAX_NAME = 64
 _FACETS: dict[str, Facet] = {"sources": "source", "authors": "author", "republished": "republished"}
 
 _T = TypeVar("_T", bound=str)
@@ -262,7 +261,7 @@ class SearchService:
     # -- saved queries ----------------------------------------------------------------------
 
     def save_query(self, name: str, query: str) -> SavedQuery:
-        if not _NAME.match(name):
+        if len(name) > MAX_NAME or not SAVED_NAME.fullmatch(name):
             raise UsageError(
                 f"{name!r} cannot name a saved query: use letters, digits, _ and -, "
                 "starting with a letter (at most 64)"
@@ -270,10 +269,9 @@ class SearchService:
         now = self._clock()
         with self.store.transaction():
             self.store.save_query(name, query, now)
-            # Parse with the new text in place, so a query that refers to itself through
-            # others is refused now rather than on its first use.
+            # Parsed through its name, with the new text in place: a query that refers to
+            # itself through others is refused now rather than on its first use.
             self.parse(f"@{name}")
-            self.parse(query)
         return SavedQuery(name, query, now)
 
     def saved_queries(self) -> list[SavedQuery]:

@@ -1,9 +1,11 @@
 """Highlighted snippets: the part of an article that shows why it matched.
 
-Matching uses text.tokens.spans, the same tokenizer the index uses, so a highlighted word
-is exactly a word the query matched, with its case and accents as written ("Tokáev" for
-the query word tokaev). The work is one pass over the article's words plus a sliding
-window over the matches, so a 100,000-character article costs a linear scan, not more.
+Matching follows text.tokens (what spans() gives, found faster: one regex scan for the
+ASCII words, folding only the others), the same tokenizer the index uses, so a
+highlighted word is exactly a word the query matched, with its case and accents as
+written ("Tokáev" for the query word tokaev). The work is one pass over the article's
+words plus a sliding window over the matches, so a 100,000-character article costs a
+linear scan, not more.
 
 Pieces are returned as (text, is_match) so the web page can HTML-escape each piece and
 wrap the matches in <mark>; snippet() and highlight() render them with a plain marker.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from presswatch.text.tokens import MAX_TOKEN, fold, spans
+from presswatch.text.tokens import MAX_TOKEN, fold
 
 ELLIPSIS = "…"
 
@@ -96,19 +98,15 @@ def _matches(
     starts = tuple(dict.fromkeys(fold(p) for p in prefixes if p))
     if not wanted and not starts:
         return []
-    if not _NON_ASCII_WORD_CHAR.search(text):
-        return _ascii_matches(text, wanted, starts)
-    if len(text) < _MIXED_FROM:
-        return _folded_matches(spans(text), wanted, starts)
-    # Mostly-English text with a few accented names: ASCII words by one regex scan, and
-    # only the words holding other letters folded one by one (the same result as spans()).
-    found = _mixed_ascii_matches(text, wanted, starts)
-    found += _folded_matches(_non_ascii_spans(text), wanted, starts)
-    found.sort()
+    # ASCII words by one regex scan; only the words holding other letters are folded one
+    # by one. The result is the same as folding every word with spans().
+    found = _ascii_word_matches(text, wanted, starts)
+    if _NON_ASCII_WORD_CHAR.search(text):
+        found += _folded_matches(_non_ascii_spans(text), wanted, starts)
+        found.sort()
     return found
 
 
-_MIXED_FROM = 400
 _NON_ASCII_WORD = re.compile(r"[^\W_]*[^\W\x00-\x7f][^\W_]*")
 
 
@@ -138,7 +136,7 @@ def _folded_matches(
     return found
 
 
-def _mixed_ascii_matches(
+def _ascii_word_matches(
     text: str, wanted: set[str], starts: tuple[str, ...]
 ) -> list[tuple[int, int, str]]:
     """Matches among the all-ASCII words of `text`; words with other letters are left to
@@ -155,30 +153,6 @@ def _mixed_ascii_matches(
     found: list[tuple[int, int, str]] = []
     for m in pattern.finditer(text):
         token = m.group().lower()
-        if len(token) > MAX_TOKEN:
-            continue
-        key = token if token in wanted else next(p for p in starts if token.startswith(p))
-        found.append((m.start(), m.end(), key))
-    return found
-
-
-def _ascii_matches(
-    text: str, wanted: set[str], starts: tuple[str, ...]
-) -> list[tuple[int, int, str]]:
-    """The matches spans() would give, found by one regex scan in C.
-
-    Exact when every letter and digit of `text` is ASCII (curly quotes and dashes may be
-    anything): a token is then a maximal run of [a-z0-9] after lower-casing, and
-    lower-casing moves no offsets.
-    """
-    alternatives = [re.escape(w) for w in sorted(wanted, key=len, reverse=True) if w.isascii()]
-    alternatives += [re.escape(p) + "[a-z0-9]*" for p in starts if p.isascii()]
-    if not alternatives:
-        return []
-    pattern = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(alternatives)})(?![a-z0-9])")
-    found: list[tuple[int, int, str]] = []
-    for m in pattern.finditer(text.lower()):
-        token = m.group()
         if len(token) > MAX_TOKEN:
             continue
         key = token if token in wanted else next(p for p in starts if token.startswith(p))
