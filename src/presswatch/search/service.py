@@ -126,18 +126,15 @@ class SearchService:
         done = 0
         try:
             index = self.index
-            after = 0
-            while True:
+            # Read outside any transaction first: a search with nothing to apply must not
+            # wait for the archive's write lock (on SQLite, held by a running ingest).
+            while ids := self.store.pending_search_ids(CATCH_UP_BATCH):
                 with self.store.transaction():
                     group: list[int] = []
-                    while len(group) < COMMIT_EVERY and (
-                        ids := self.store.pending_search_ids(CATCH_UP_BATCH, after=after)
-                    ):
+                    while ids and len(group) < COMMIT_EVERY:
                         index.upsert([search_doc(s) for s in self.store.search_sources(ids)])
                         group += ids
-                        after = ids[-1]
-                    if not group:
-                        break
+                        ids = self.store.pending_search_ids(CATCH_UP_BATCH, after=group[-1])
                     index.commit()
                     self.store.clear_search_pending(group)
                 done += len(group)
