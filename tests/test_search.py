@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from presswatch.archive import Archive
 from presswatch.errors import QuerySyntaxError, UsageError
 from presswatch.search.documents import SearchDoc, search_doc
 from presswatch.search.indexes import index_path
+from presswatch.store.records import StoredArticle
 from presswatch.text.tokens import tokenize
 from search_corpus import write_corpus
 from search_oracle import expected_ids
@@ -155,9 +156,15 @@ def test_sort_orders_and_pages(corpus) -> None:
     dates = [h.article.published or h.article.first_seen for h in newest.hits]
     assert dates == sorted(dates, reverse=True)
     oldest = archive.search("CSTO", sort="oldest", limit=100)
-    assert [h.article.id for h in oldest.hits] == [h.article.id for h in newest.hits][::-1] or (
-        len({d for d in dates}) < len(dates)
-    )
+
+    def key(a: StoredArticle) -> tuple[datetime, int]:
+        return (a.published or a.first_seen, a.id)
+
+    assert [h.article for h in oldest.hits] == sorted((h.article for h in oldest.hits), key=key)
+    assert [h.article.id for h in newest.hits] == [
+        a.id for a in sorted((h.article for h in newest.hits), key=key, reverse=True)
+    ]
+    assert {h.article.id for h in oldest.hits} == {h.article.id for h in newest.hits}
     first = archive.search("CSTO", sort="newest", limit=3)
     second = archive.search("CSTO", sort="newest", limit=3, offset=3)
     assert [h.article.id for h in first.hits + second.hits] == [
