@@ -20,6 +20,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from loopback import LoopbackServer, SilentServer
+
 BACKENDS = ["sqlite", "postgresql"]
 PG_ADMIN_URL = os.environ.get("PRESSWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -86,3 +88,23 @@ def every_backend_target(tmp_path: Path) -> Iterator[dict[str, str]]:
     """One empty archive per backend at once, to compare their answers."""
     with archive_at("sqlite", tmp_path) as lite, archive_at("postgresql", tmp_path) as pg:
         yield {"sqlite": lite, "postgresql": pg}
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackServer]:
+    """A real HTTP server on 127.0.0.1 with routes the test sets (tests/loopback.py)."""
+    server = LoopbackServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    """A server on 127.0.0.1 that accepts connections and never answers."""
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -302,10 +303,134 @@ def _v3(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_search_docs_sample ON search_docs (sample_key)"))
 
 
+def _add_columns(conn: Connection, table: str, columns: list[Column[Any]]) -> None:
+    for column in columns:
+        ddl = column.type.compile(dialect=conn.dialect)
+        extra = f" DEFAULT {column.server_default.arg} NOT NULL" if column.server_default else ""  # type: ignore[attr-defined]
+        conn.execute(text(f'ALTER TABLE {table} ADD COLUMN "{column.name}" {ddl}{extra}'))
+
+
+def _v4(conn: Connection) -> None:
+    # Live collection: sources polled over HTTP (validators, schedule, health), fetch
+    # records with their HTTP outcome, per-host backoff, backfill pages and coverage,
+    # and article pages fetched for full text (indexed in place of the feed's summary).
+    Id = BigInteger().with_variant(Integer(), "sqlite")
+    _add_columns(
+        conn,
+        "sources",
+        [
+            Column("url", CleanText),
+            Column("subscribed", Integer, server_default="0"),
+            Column("collection", CleanText),
+            Column("title", CleanText),
+            Column("site_url", CleanText),
+            Column("etag", CleanText),
+            Column("last_modified", CleanText),
+            Column("next_check_at", UTCDateTime),
+            Column("schedule_reason", CleanText),
+            Column("error_streak", Integer, server_default="0"),
+            Column("retired_at", UTCDateTime),
+            Column("retired_reason", CleanText),
+        ],
+    )
+    _add_columns(
+        conn,
+        "fetches",
+        [
+            Column("purpose", String(16)),
+            Column("url", CleanText),
+            Column("http_status", Integer),
+            Column("elapsed_ms", Integer),
+            Column("bytes", BigInteger),
+            Column("etag", CleanText),
+            Column("last_modified", CleanText),
+        ],
+    )
+    md = MetaData()
+    Table("sources", md, Column("id", Id, primary_key=True))
+    Table("articles", md, Column("id", Id, primary_key=True))
+    Table(
+        "hosts",
+        md,
+        Column("host", CleanText, primary_key=True),
+        Column("backoff_until", UTCDateTime),
+        Column("reason", CleanText),
+    )
+    Table(
+        "source_pages",
+        md,
+        Column("source_id", Id, ForeignKey("sources.id"), primary_key=True),
+        Column("url", CleanText, primary_key=True),
+        Column("page", Integer, nullable=False),
+        Column("fetched_at", UTCDateTime, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("items", Integer, nullable=False),
+        Column("new", Integer, nullable=False),
+        Column("oldest", UTCDateTime),
+        Column("newest", UTCDateTime),
+    )
+    coverage = Table(
+        "coverage",
+        md,
+        Column("id", Id, Identity(), primary_key=True),
+        Column("source_id", Id, ForeignKey("sources.id"), nullable=False),
+        Column("start", UTCDateTime),
+        Column("end", UTCDateTime, nullable=False),
+        Column("how", CleanText, nullable=False),
+        Column("recorded_at", UTCDateTime, nullable=False),
+    )
+    Index("ix_coverage_source", coverage.c.source_id)
+    Table(
+        "article_pages",
+        md,
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("url", CleanText, nullable=False),
+        Column("fetched_at", UTCDateTime, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("http_status", Integer),
+        Column("error", CleanText),
+        Column("extractor", CleanText),
+        Column("title", CleanText),
+        Column("authors", JSONValue),
+        Column("published", UTCDateTime),
+        Column("site_name", CleanText),
+        Column("language", CleanText),
+        Column("text", CleanText),
+        Column("html", CleanText),
+    )
+    for name in ("hosts", "source_pages", "coverage", "article_pages"):
+        md.tables[name].create(conn)
+    # A page's text is searched in place of the feed's: the index hears of it.
+    if conn.dialect.name == "sqlite":
+        for event in ("INSERT", "UPDATE"):
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER article_pages_search_{event.lower()} AFTER {event} "
+                    "ON article_pages BEGIN INSERT OR IGNORE INTO search_pending (article_id) "
+                    "VALUES (NEW.article_id); END"
+                )
+            )
+        return
+    conn.execute(
+        text(
+            "CREATE FUNCTION presswatch_page_pending() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO search_pending (article_id) VALUES (NEW.article_id) "
+            "ON CONFLICT DO NOTHING; RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER article_pages_search AFTER INSERT OR UPDATE ON article_pages "
+            "FOR EACH ROW EXECUTE FUNCTION presswatch_page_pending()"
+        )
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", _v1),
     Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
     Migration(3, "search: saved queries, index change log (and PostgreSQL search_docs)", _v3),
+    Migration(4, "live collection: HTTP sources, fetch records, backfill, article pages", _v4),
 )
 LATEST = MIGRATIONS[-1].version
 

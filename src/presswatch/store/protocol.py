@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from presswatch.search.documents import SearchSource
 from presswatch.store.records import (
     ArticleDetail,
     IngestCounts,
     PackedRaw,
+    PageRecord,
+    SourceHealth,
+    SourceState,
     SourceSummary,
     StoredArticle,
 )
@@ -141,5 +144,79 @@ class Store(Protocol):
     def list_queries(self) -> list[tuple[str, str, datetime]]: ...
 
     def delete_query(self, name: str) -> bool: ...
+
+    # Live collection (store/polling.py).
+    def subscribe(
+        self,
+        location: str,
+        *,
+        now: datetime,
+        collection: str | None = None,
+        title: str | None = None,
+        site_url: str | None = None,
+    ) -> tuple[int, bool]: ...
+
+    def source_states(self, *, subscribed_only: bool = True) -> list[SourceState]: ...
+
+    def source_state(self, source_id: int) -> SourceState | None: ...
+
+    def find_sources(self, needle: str) -> list[SourceState]: ...
+
+    def due_sources(self, now: datetime) -> list[SourceState]: ...
+
+    def next_due(self) -> datetime | None: ...
+
+    def update_source(self, source_id: int, **values: Any) -> None: ...
+
+    def set_fetch_http(
+        self,
+        fetch_id: int,
+        *,
+        purpose: str,
+        url: str,
+        http_status: int | None,
+        elapsed_ms: int,
+        received: int,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> None: ...
+
+    def source_health(self, now: datetime) -> list[SourceHealth]: ...
+
+    def host_backoff(self, now: datetime) -> dict[str, datetime]: ...
+
+    def save_host_backoff(self, backoff: Mapping[str, datetime]) -> None: ...
+
+    def seen_pages(self, source_id: int) -> set[str]: ...
+
+    def record_page(
+        self,
+        source_id: int,
+        url: str,
+        page: int,
+        *,
+        fetched_at: datetime,
+        status: str,
+        items: int,
+        new: int,
+        oldest: datetime | None,
+        newest: datetime | None,
+    ) -> None: ...
+
+    def coverage(self, source_id: int) -> list[tuple[datetime | None, datetime, str]]: ...
+
+    def add_coverage(
+        self, source_id: int, start: datetime | None, end: datetime, how: str, now: datetime
+    ) -> None: ...
+
+    def recent_published(self, feed_id: int, limit: int = 20) -> list[datetime]: ...
+
+    def article_ids_for_keys(self, keys: Sequence[str]) -> dict[str, int]: ...
+
+    def articles_with_pages(self, ids: Sequence[int]) -> set[int]: ...
+
+    def save_page(self, article_id: int, page: PageRecord) -> None: ...
+
+    def get_page(self, article_id: int) -> PageRecord | None: ...
 
     def close(self) -> None: ...

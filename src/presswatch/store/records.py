@@ -80,6 +80,16 @@ class StoredArticle:
     last_seen: datetime
     categories: tuple[str, ...]
     enclosures: tuple[Enclosure, ...]
+    page_text: str | None = None  # the article page's own text, when the feed had a summary
+
+    @property
+    def shown_text(self) -> str:
+        """The page's text when it was fetched and extracted, else the feed's."""
+        return self.page_text or self.text
+
+    @property
+    def text_from(self) -> str:
+        return "page" if self.page_text else "feed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +154,64 @@ class SourceSummary:
     last_error: str | None
     fetch_count: int
     error_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A source as the collector sees it: where to fetch, validators, schedule, health."""
+
+    id: int
+    location: str  # as the user added it; the source's identity
+    kind: str
+    url: str | None  # the address fetched now, after a confirmed permanent move
+    subscribed: bool
+    collection: str | None
+    title: str | None
+    site_url: str | None
+    feed_id: int | None
+    etag: str | None
+    last_modified: str | None
+    next_check_at: datetime | None
+    schedule_reason: str | None
+    error_streak: int
+    retired_at: datetime | None
+    retired_reason: str | None
+    last_fetch_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    fetch_count: int = 0
+
+    @property
+    def fetch_url(self) -> str:
+        return self.url or self.location
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """One row of `presswatch sources`: the state plus what it brought lately."""
+
+    state: SourceState
+    feed_title: str | None
+    articles: int
+    per_day: float  # articles first seen in the last 30 days, per day
+    last_http_status: int | None
+    coverage: tuple[tuple[datetime | None, datetime], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """An article's own web page, fetched for its full text (or why it could not be)."""
+
+    url: str
+    fetched_at: datetime
+    status: str  # ok | no-text | error | robots
+    http_status: int | None = None
+    error: str | None = None
+    extractor: str | None = None
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    site_name: str | None = None
+    language: str | None = None
+    text: str | None = None
+    html: str | None = None

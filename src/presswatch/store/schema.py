@@ -11,6 +11,11 @@ article_feeds one row per (article, feed): the guid that feed used, the last fet
              position it was seen at, first/last seen. An article syndicated in two feeds
              is one article with two rows here.
 revisions    the EARLIER text of an article, saved each time a fetch changes it.
+hosts        per web host: until when it asked us to wait (429/503 Retry-After).
+source_pages the older pages of a source already read by backfill (never fetched again).
+coverage     date ranges of a source known to be complete (backfill reached them).
+article_pages the article's own web page, fetched when the feed had only a summary: its
+             extracted text is shown and searched instead of the feed's, which is kept.
 saved_queries named queries (`@name` inside other queries).
 search_pending the change log of the search index: ids of articles written since the index
              last caught up. Triggers on `articles` fill it in the writing transaction.
@@ -64,6 +69,19 @@ sources = Table(
     Column("fetch_count", Integer, nullable=False),
     Column("error_count", Integer, nullable=False),
     _ref("feed_id", "feeds.id"),
+    # live collection (migration 4)
+    Column("url", CleanText),
+    Column("subscribed", Integer, nullable=False, server_default="0"),
+    Column("collection", CleanText),
+    Column("title", CleanText),
+    Column("site_url", CleanText),
+    Column("etag", CleanText),
+    Column("last_modified", CleanText),
+    Column("next_check_at", UTCDateTime),
+    Column("schedule_reason", CleanText),
+    Column("error_streak", Integer, nullable=False, server_default="0"),
+    Column("retired_at", UTCDateTime),
+    Column("retired_reason", CleanText),
 )
 
 feeds = Table(
@@ -123,6 +141,14 @@ fetches = Table(
     Column("unchanged", Integer, nullable=False),
     Column("skipped", Integer, nullable=False),
     Column("skipped_reasons", JSONValue),
+    # HTTP fetches (migration 4)
+    Column("purpose", String(16)),
+    Column("url", CleanText),
+    Column("http_status", Integer),
+    Column("elapsed_ms", Integer),
+    Column("bytes", BigInteger),
+    Column("etag", CleanText),
+    Column("last_modified", CleanText),
 )
 
 articles = Table(
@@ -194,6 +220,58 @@ search_pending = Table(
     "search_pending",
     metadata,
     Column("article_id", Id, primary_key=True),
+)
+
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("host", CleanText, primary_key=True),
+    Column("backoff_until", UTCDateTime),
+    Column("reason", CleanText),
+)
+
+source_pages = Table(
+    "source_pages",
+    metadata,
+    Column("source_id", Id, ForeignKey("sources.id"), primary_key=True),
+    Column("url", CleanText, primary_key=True),
+    Column("page", Integer, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("oldest", UTCDateTime),
+    Column("newest", UTCDateTime),
+)
+
+coverage = Table(
+    "coverage",
+    metadata,
+    _id(),
+    _ref("source_id", "sources.id", nullable=False),
+    Column("start", UTCDateTime),
+    Column("end", UTCDateTime, nullable=False),
+    Column("how", CleanText, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+article_pages = Table(
+    "article_pages",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("url", CleanText, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("http_status", Integer),
+    Column("error", CleanText),
+    Column("extractor", CleanText),
+    Column("title", CleanText),
+    Column("authors", JSONValue),
+    Column("published", UTCDateTime),
+    Column("site_name", CleanText),
+    Column("language", CleanText),
+    Column("text", CleanText),
+    Column("html", CleanText),
 )
 
 schema_version = Table(

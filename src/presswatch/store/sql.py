@@ -39,6 +39,7 @@ from presswatch.store.bulk import CONTENT, Bulk
 from presswatch.store.bulk import Row as Values
 from presswatch.store.columns import fold, strip_nul
 from presswatch.store.engine import WRITE, explain_failure
+from presswatch.store.polling import PollingTables
 from presswatch.store.prepared import Prepared
 from presswatch.store.records import (
     ArticleDetail,
@@ -53,6 +54,7 @@ from presswatch.store.records import (
 )
 from presswatch.store.schema import (
     article_feeds,
+    article_pages,
     articles,
     blobs,
     feeds,
@@ -66,7 +68,7 @@ from presswatch.types import Article, Enclosure, ParsedFeed
 
 DUPLICATE_IN_BATCH = "duplicate item in the same feed"
 SOURCE_KINDS = frozenset({"file", "stdin", "url"})
-FETCH_STATUSES = frozenset({"ok", "partial", "error"})
+FETCH_STATUSES = frozenset({"ok", "partial", "error", "unchanged"})
 ORDERS = frozenset({"newest", "oldest"})
 _PAGE = 500  # rows per page when iterating
 _WRITE_ATTEMPTS = 3  # a concurrent writer may insert the same key between SELECT and INSERT
@@ -75,9 +77,15 @@ _ENCLOSURE_FIELDS = tuple(f.name for f in fields(Enclosure))
 T = TypeVar("T")
 
 _sort_key = func.coalesce(articles.c.published, articles.c.first_seen)
+# the article's own page, when its text was extracted: shown and searched in the feed's place
+_shown_page = (
+    select(article_pages.c.article_id, article_pages.c.text)
+    .where(article_pages.c.status == "ok")
+    .subquery("shown_page")
+)
 
 
-class SQLStore:
+class SQLStore(PollingTables):
     """The `Store` for both backends; open it with `presswatch.store.open_store`."""
 
     def __init__(self, engine: Engine, target: str) -> None:
@@ -687,7 +695,7 @@ def _search_select() -> Select[Any]:
     return select(
         articles.c.id,
         articles.c.title,
-        articles.c.text,
+        func.coalesce(_shown_page.c.text, articles.c.text).label("text"),
         articles.c.authors,
         articles.c.url,
         articles.c.original_url,
@@ -699,9 +707,9 @@ def _search_select() -> Select[Any]:
         feeds.c.link.label("feed_link"),
         sources.c.location.label("source_location"),
     ).select_from(
-        articles.outerjoin(feeds, feeds.c.id == articles.c.feed_id).outerjoin(
-            sources, sources.c.id == articles.c.source_id
-        )
+        articles.outerjoin(feeds, feeds.c.id == articles.c.feed_id)
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .outerjoin(_shown_page, _shown_page.c.article_id == articles.c.id)
     )
 
 
@@ -743,10 +751,11 @@ def _article_select() -> Select[Any]:
         articles.c.first_seen,
         articles.c.last_seen,
         _sort_key.label("sort_key"),
+        _shown_page.c.text.label("page_text"),
     ).select_from(
-        articles.outerjoin(feeds, feeds.c.id == articles.c.feed_id).outerjoin(
-            sources, sources.c.id == articles.c.source_id
-        )
+        articles.outerjoin(feeds, feeds.c.id == articles.c.feed_id)
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .outerjoin(_shown_page, _shown_page.c.article_id == articles.c.id)
     )
 
 
@@ -822,4 +831,5 @@ def _stored(row: Row[Any]) -> StoredArticle:
             Enclosure(**{k: v for k, v in enc.items() if k in _ENCLOSURE_FIELDS})
             for enc in m["enclosures"] or ()
         ),
+        page_text=m["page_text"],
     )
