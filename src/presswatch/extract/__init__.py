@@ -1,0 +1,1 @@
+"""Full text from article pages, for feeds that carry only a summary (pure: bytes in)."""
