@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from presswatch.analysis.timeline import Timeline
 from presswatch.errors import PresswatchError, UsageError
@@ -30,6 +31,10 @@ from presswatch.store.records import (
     SourceSummary,
     StoredArticle,
 )
+
+if TYPE_CHECKING:
+    from presswatch.collect.collector import Collector
+    from presswatch.fetch.client import FetchSettings
 
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".txt", ".feed"})
 SAVE_BATCH = 1_000
@@ -75,14 +80,7 @@ def expand_inputs(names: Sequence[str]) -> list[InputRef]:
         if name == "-":
             refs.append(InputRef("-", "stdin"))
         elif name.startswith(("http://", "https://")):
-            refs.append(
-                InputRef(
-                    name,
-                    "url",
-                    error="fetching from the web is not available yet: save the feed to a file "
-                    "and ingest the file",
-                )
-            )
+            refs.append(InputRef(name, "url"))
         elif os.path.isdir(name):
             found = sorted(
                 p
@@ -172,6 +170,9 @@ class Archive:
         location = ref.location if ref.kind != "file" else os.path.abspath(ref.location)
         if ref.error:
             return IngestReport(ref.location, "failed", error=ref.error)
+        if ref.kind == "url":
+            with self.collector() as collector:
+                return collector.ingest_url(ref.location)
         try:
             data = _read(ref)
         except InputTooLarge as exc:
@@ -193,14 +194,23 @@ class Archive:
         prepared = prepare(data, location=location, now=self._clock(), content_type=content_type)
         return self._store(prepared, location=location, kind=kind, shown=shown_as or location)
 
-    def _store(self, prepared: Prepared, *, location: str, kind: str, shown: str) -> IngestReport:
+    def _store(
+        self,
+        prepared: Prepared,
+        *,
+        location: str,
+        kind: str,
+        shown: str,
+        after: Callable[[int], None] | None = None,
+    ) -> IngestReport:
         """Store one document in one transaction: all of its articles or, on failure, none,
-        with the failed read recorded on its own."""
+        with the failed read recorded on its own. `after(fetch_id)` runs in the same
+        transaction (the collector records the HTTP side of the fetch there)."""
         store, now = self.store, self._clock()
         parsed = prepared.parsed
         if parsed is None:
             error = prepared.error or "could not be read"
-            return self._failed(prepared, location, kind, shown, error, now)
+            return self._failed(prepared, location, kind, shown, error, now, after)
         counts = IngestCounts()
         notes: list[str] = []
         status = "partial" if parsed.truncated else "ok"
@@ -223,13 +233,15 @@ class Archive:
                     counts=counts,
                     now=self._clock(),
                 )
+                if after is not None:
+                    after(fetch_id)
         except Exception as exc:  # one bad document never stops the others
             error = (
                 str(exc)
                 if isinstance(exc, PresswatchError)
                 else (f"could not be stored: {type(exc).__name__}: {exc}")
             )
-            return self._failed(prepared, location, kind, shown, error, now)
+            return self._failed(prepared, location, kind, shown, error, now, after)
         return IngestReport(
             shown,
             status,
@@ -247,18 +259,33 @@ class Archive:
         shown: str,
         error: str,
         started: datetime,
+        after: Callable[[int], None] | None = None,
     ) -> IngestReport:
-        self.store.record_failed_fetch(
-            location,
-            kind,
-            error=error,
-            parsed=prepared.parsed,
-            raw=prepared.raw,
-            started_at=started,
-            now=self._clock(),
-        )
+        with self.store.transaction():
+            fetch_id = self.store.record_failed_fetch(
+                location,
+                kind,
+                error=error,
+                parsed=prepared.parsed,
+                raw=prepared.raw,
+                started_at=started,
+                now=self._clock(),
+            )
+            if after is not None:
+                after(fetch_id)
         title = prepared.parsed.title if prepared.parsed else None
         return IngestReport(shown, "failed", error=error, feed_title=title)
+
+    # -- live collection ----------------------------------------------------------------
+
+    def collector(self, settings: FetchSettings | None = None, **options: Any) -> Collector:
+        """The collection use cases (add, update, run, backfill, OPML) over this archive.
+
+        Settings default to the environment (PRESSWATCH_ALLOW_NETWORKS and friends)."""
+        from presswatch.collect.collector import Collector
+        from presswatch.fetch.settings_env import fetch_settings_from_env
+
+        return Collector(self, settings or fetch_settings_from_env(), **options)
 
     # -- reading ------------------------------------------------------------------------
 

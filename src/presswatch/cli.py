@@ -58,7 +58,7 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="FILE|FOLDER|GLOB|-...")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE|FOLDER|GLOB|URL|-...")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the closing summary.")
 @click.option(
     "--workers",
@@ -70,7 +70,8 @@ def ingest(obj: Context, inputs: tuple[str, ...], quiet: bool, workers: int | No
     """Read feeds into the archive.
 
     Each input is a feed file (RSS, Atom, JSON Feed, or a text dump of a feed), a folder
-    (every feed file inside), a glob such as 'feeds/*.xml', or '-' for standard input.
+    (every feed file inside), a glob such as 'feeds/*.xml', a feed URL (fetched once,
+    not followed: use `presswatch add` to follow it), or '-' for standard input.
     Reading the same feed again adds nothing; changed articles keep their earlier text as
     a revision. One input failing never stops the others.
     """
@@ -180,33 +181,6 @@ def show(obj: Context, article_id: int, fmt: str) -> None:
         click.echo(_detail_text(detail))
 
 
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.pass_obj
-def sources(obj: Context, fmt: str) -> None:
-    """What was ingested from where: article counts, last read, last error."""
-    with obj.open() as archive:
-        rows = archive.sources()
-    if fmt == "json":
-        click.echo(json.dumps([_jsonable(r) for r in rows], ensure_ascii=False, indent=2))
-        return
-    if not rows:
-        click.echo("No sources yet. Add some with: presswatch ingest FEEDFILE")
-        return
-    table = [
-        [
-            _shown_location(r.location),
-            r.feed_title or "",
-            str(r.articles),
-            _when(r.last_fetch_at),
-            r.last_status or "",
-            r.last_error or "",
-        ]
-        for r in rows
-    ]
-    _table(["source", "feed", "articles", "last read", "status", "last error"], table)
-
-
 # -- output -----------------------------------------------------------------------------
 
 
@@ -224,7 +198,9 @@ def article_record(a: StoredArticle) -> dict[str, Any]:
         "published_raw": a.published_raw,
         "date_flag": a.date_flag,
         "summary": a.summary,
-        "text": a.text,
+        "text": a.shown_text,
+        "text_from": a.text_from,  # "page" when the feed had a summary and the page was read
+        "feed_text": a.text if a.page_text else None,
         "language": a.language,
         "republished_from": a.republished_from,
         "categories": list(a.categories),
@@ -334,7 +310,11 @@ def _detail_text(d: ArticleDetail) -> str:
     if d.revisions:
         lines.append(f"revisions: {len(d.revisions)} earlier version(s)")
         lines += [f"  - replaced {_when(r.replaced_at)}: {r.title}" for r in d.revisions]
-    lines += ["", a.text or "(no text)"]
+    if a.page_text:
+        field("text", "from the article's page (the feed had only a summary)")
+        lines += ["", a.page_text, "", "-- the feed's own text --", a.text or "(no text)"]
+    else:
+        lines += ["", a.text or "(no text)"]
     return "\n".join(lines)
 
 
@@ -373,9 +353,10 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-from presswatch.cli_search import COMMANDS  # noqa: E402  (they use the helpers above)
+from presswatch.cli_collect import COMMANDS as COLLECT  # noqa: E402  (they use the helpers above)
+from presswatch.cli_search import COMMANDS as SEARCH  # noqa: E402
 
-for _command in COMMANDS:
+for _command in (*COLLECT, *SEARCH):
     cli.add_command(_command)
 
 

@@ -73,6 +73,26 @@ def prepare_file(path: str, now: datetime) -> Prepared:
     return prepared
 
 
+def prepare_fetched(
+    data: bytes,
+    location: str,
+    now: datetime,
+    content_type: str | None,
+    keep_entries: bool = False,
+) -> Prepared:
+    """Worker side, for a fetched body: like prepare_file, articles materialized and the
+    raw bytes packed; the entries are left out unless asked for (paging needs them)."""
+    prepared = prepare(data, location=location, now=now, content_type=content_type)
+    try:
+        prepared.articles = list(prepared.articles)
+    except Exception as exc:  # a bug on one document must not stop the others
+        prepared = Prepared(raw=data, error=f"could not be read: {type(exc).__name__}: {exc}")
+    if prepared.parsed is not None and not keep_entries:
+        prepared.parsed = replace(prepared.parsed, entries=())
+    prepared.raw = pack_raw(data)
+    return prepared
+
+
 def prepared_in_order(
     paths: list[str], *, workers: int, now: datetime
 ) -> Generator[tuple[str, Future[Prepared] | None], None, None]:

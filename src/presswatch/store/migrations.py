@@ -368,6 +368,7 @@ def _v4(conn: Connection) -> None:
         Column("new", Integer, nullable=False),
         Column("oldest", UTCDateTime),
         Column("newest", UTCDateTime),
+        Column("older_url", CleanText),
     )
     coverage = Table(
         "coverage",

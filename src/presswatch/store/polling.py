@@ -303,15 +303,15 @@ class PollingTables:
 
     # -- backfill -----------------------------------------------------------------------
 
-    def seen_pages(self, source_id: int) -> set[str]:
+    def seen_pages(self, source_id: int) -> dict[str, str | None]:
+        """Older pages already read in full: url -> the page older than it (None: the end)."""
         with self._failures(), self._read() as conn:
-            return set(
-                conn.execute(
-                    select(source_pages.c.url).where(
-                        source_pages.c.source_id == source_id, source_pages.c.status == "ok"
-                    )
-                ).scalars()
-            )
+            rows = conn.execute(
+                select(source_pages.c.url, source_pages.c.older_url).where(
+                    source_pages.c.source_id == source_id, source_pages.c.status == "ok"
+                )
+            ).all()
+        return {row.url: row.older_url for row in rows}
 
     def record_page(
         self,
@@ -325,8 +325,10 @@ class PollingTables:
         new: int,
         oldest: datetime | None,
         newest: datetime | None,
+        older_url: str | None = None,
     ) -> None:
         values = {
+            "older_url": older_url,
             "page": page,
             "fetched_at": fetched_at,
             "status": status,
@@ -386,6 +388,20 @@ class PollingTables:
             )
 
         self._write(work)
+
+    def feed_rhythm(self, feed_id: int) -> dict[str, Any]:
+        """What the feed said about its own rhythm (ttl, sy:update*, skip hours/days)."""
+        with self._failures(), self._read() as conn:
+            row = conn.execute(
+                select(
+                    feeds.c.ttl,
+                    feeds.c.update_period,
+                    feeds.c.update_frequency,
+                    feeds.c.skip_hours,
+                    feeds.c.skip_days,
+                ).where(feeds.c.id == feed_id)
+            ).first()
+        return {} if row is None else dict(row._mapping)
 
     # -- articles -----------------------------------------------------------------------
 

@@ -242,6 +242,7 @@ source_pages = Table(
     Column("new", Integer, nullable=False),
     Column("oldest", UTCDateTime),
     Column("newest", UTCDateTime),
+    Column("older_url", CleanText),
 )
 
 coverage = Table(

@@ -1,0 +1,922 @@
+"""The collector: update, run, add (with discovery), backfill and full text, over HTTP.
+
+Fetching is async (many hosts at once, the client keeps per-host limits). Every archive
+call goes through one writer thread, so the event loop keeps fetching while a feed is
+being stored; parsing runs in worker processes when many feeds arrive at once. Each
+fetch ends in exactly one stored outcome: its articles and fetch record together, or a
+failed fetch record, and the source's schedule and health. One source never stops the
+others, and nothing a failed fetch says changes what the archive already holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from presswatch.errors import PresswatchError, UsageError
+from presswatch.extract.page import EXTRACTOR, extract_page
+from presswatch.extract.summary import needs_full_text
+from presswatch.fetch.client import PAGE_ACCEPT, FetchResult, FetchSettings, HttpClient
+from presswatch.fetch.discover import FoundFeed, common_paths, linked_feeds, looks_like_html
+from presswatch.fetch.paging import older_page
+from presswatch.fetch.robots import Robots, robots_from_status, robots_url
+from presswatch.fetch.schedule import FeedHints, ScheduleBounds, hints_from_feed, next_check
+from presswatch.formats import parse_feed
+from presswatch.formats.opml import Subscription, parse_opml, write_opml
+from presswatch.pipeline import Prepared, prepare_fetched, worker_count
+from presswatch.store.records import IngestCounts, PageRecord, SourceState
+from presswatch.types import Article
+
+if TYPE_CHECKING:
+    from presswatch.archive import Archive, IngestReport
+
+T = TypeVar("T")
+
+PARALLEL_PARSE_FROM = 8  # feeds in one update before parsing moves to worker processes
+MAX_BACKFILL_PAGES = 1_000
+MAX_PAGES_PER_FEED = 50  # article pages fetched for full text per feed fetch
+ROBOTS_AGENT = "presswatch"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateReport:
+    """What one check of one source did."""
+
+    source: str
+    url: str
+    status: str  # ok | partial | unchanged | error | gone | backoff
+    error: str | None = None
+    http_status: int | None = None
+    feed_title: str | None = None
+    counts: IngestCounts = field(default_factory=IngestCounts)
+    next_check: datetime | None = None
+    schedule_reason: str | None = None
+    moved_to: str | None = None
+    pages: int = 0  # article pages read for their full text
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """What a page URL led to: the feeds found, and the one followed."""
+
+    asked: str
+    feeds: tuple[FoundFeed, ...] = ()
+    chosen: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddReport:
+    asked: str
+    discovery: Discovery
+    source: str | None = None
+    already: bool = False
+    update: UpdateReport | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillReport:
+    source: str
+    fetched: int = 0  # older pages fetched
+    skipped: int = 0  # older pages read before, not fetched again
+    counts: IngestCounts = field(default_factory=IngestCounts)
+    stopped: str = ""  # why the walk ended, for the analyst
+    complete: bool = False  # the walk reached the start of the feed or the date asked
+    oldest: datetime | None = None
+    error: str | None = None
+    pages: int = 0  # article pages read for full text
+
+
+class Collector:
+    """One collection session over an archive; use as a context manager."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        settings: FetchSettings | None = None,
+        *,
+        bounds: ScheduleBounds | None = None,
+        full_text: bool = True,
+        workers: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.archive = archive
+        self.store = archive.store
+        self.settings = settings or FetchSettings()
+        self.bounds = bounds or ScheduleBounds()
+        self.full_text = full_text
+        self._workers = worker_count(workers)
+        self._rng = rng or random.Random()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="presswatch-writer")
+        self._pool: ProcessPoolExecutor | None = None
+        self._robots: dict[str, Robots] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Collector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _now(self) -> datetime:
+        return self.archive._clock()
+
+    # -- the plumbing -------------------------------------------------------------------
+
+    async def _db(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, lambda: work(*args, **kwargs))
+
+    async def _parse(
+        self, body: bytes, location: str, content_type: str | None, keep_entries: bool = False
+    ) -> Prepared:
+        now = self._now()
+        args = (body, location, now, content_type, keep_entries)
+        if self._pool is None:
+            return await self._db(prepare_fetched, *args)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, prepare_fetched, *args)
+        except Exception:  # a worker died: parse it here
+            return await self._db(prepare_fetched, *args)
+
+    def _start_pool(self, jobs: int) -> None:
+        if self._pool is None and self._workers > 1 and jobs >= PARALLEL_PARSE_FROM:
+            # forkserver: the writer thread and the event loop make fork unsafe here
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["presswatch.pipeline"])
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
+
+    def _client(self) -> HttpClient:
+        return HttpClient(self.settings, backoff=self.store.host_backoff(self._now()))
+
+    async def _session(self, work: Callable[[HttpClient], Awaitable[T]]) -> T:
+        async with self._client() as client:
+            try:
+                return await work(client)
+            finally:
+                await self._db(self.store.save_host_backoff, client.backoff())
+
+    def _finish(self) -> None:
+        """Bring the search index up to date with what was stored."""
+        self.archive.search_service.catch_up(wait=False)
+
+    # -- update -------------------------------------------------------------------------
+
+    def update(
+        self,
+        states: Sequence[SourceState],
+        on_report: Callable[[UpdateReport], None] | None = None,
+    ) -> list[UpdateReport]:
+        """Check each source now, whatever its schedule; reports in the order given."""
+        self._start_pool(len(states))
+        try:
+            return asyncio.run(
+                self._session(lambda client: self._update_all(client, states, on_report))
+            )
+        finally:
+            self._finish()
+
+    async def _update_all(
+        self,
+        client: HttpClient,
+        states: Sequence[SourceState],
+        on_report: Callable[[UpdateReport], None] | None,
+    ) -> list[UpdateReport]:
+        async def one(state: SourceState) -> UpdateReport:
+            try:
+                report = await self._update_one(client, state)
+            except Exception as exc:  # a bug on one source never stops the others
+                report = UpdateReport(
+                    state.location,
+                    state.fetch_url,
+                    "error",
+                    error=f"could not be updated: {type(exc).__name__}: {exc}",
+                )
+            if on_report is not None:
+                on_report(report)
+            return report
+
+        return list(await asyncio.gather(*(one(s) for s in states)))
+
+    async def _update_one(self, client: HttpClient, state: SourceState) -> UpdateReport:
+        started = self._now()
+        result = await client.fetch(
+            state.fetch_url, etag=state.etag, last_modified=state.last_modified
+        )
+        if result.error_kind == "backoff":
+            when = result.retry_after or started + timedelta(minutes=5)
+            reason = "the site asked us to wait"
+            await self._db(
+                self.store.update_source, state.id, next_check_at=when, schedule_reason=reason
+            )
+            return UpdateReport(
+                state.location,
+                state.fetch_url,
+                "backoff",
+                error=result.error,
+                next_check=when,
+                schedule_reason=reason,
+            )
+        if result.not_modified:
+            return await self._db(self._record_unchanged, state, result, started)
+        if not result.ok:
+            return await self._db(self._record_error, state, result, started, None)
+        prepared = await self._parse(result.body, state.location, result.content_type)
+        if prepared.parsed is None:
+            return await self._db(self._record_error, state, result, started, prepared)
+        report = await self._db(self._record_feed, state, result, prepared, started)
+        if self.full_text and report.status in ("ok", "partial"):
+            articles = list(prepared.articles)
+            report = replace(report, pages=await self._full_text(client, articles))
+        return report
+
+    def _http_record(self, purpose: str, result: FetchResult) -> Callable[[int], None]:
+        def record(fetch_id: int) -> None:
+            self.store.set_fetch_http(
+                fetch_id,
+                purpose=purpose,
+                url=result.final_url,
+                http_status=result.status,
+                elapsed_ms=round(result.elapsed * 1000),
+                received=result.received,
+                etag=result.etag,
+                last_modified=result.last_modified,
+            )
+
+        return record
+
+    def _schedule(
+        self,
+        state: SourceState,
+        outcome: str,
+        result: FetchResult,
+        *,
+        hints: FeedHints | None = None,
+        feed_id: int | None = None,
+        streak: int = 0,
+    ) -> tuple[datetime, str]:
+        now = self._now()
+        feed_id = feed_id or state.feed_id
+        recent: list[datetime] = []
+        if feed_id is not None and outcome in ("ok", "not-modified"):
+            recent = self.store.recent_published(feed_id)
+            if hints is None:
+                rhythm = self.store.feed_rhythm(feed_id)
+                hints = FeedHints(
+                    ttl=rhythm.get("ttl"),
+                    update_period=rhythm.get("update_period"),
+                    update_frequency=rhythm.get("update_frequency"),
+                    skip_hours=tuple(rhythm.get("skip_hours") or ()),
+                    skip_days=tuple(rhythm.get("skip_days") or ()),
+                )
+        return next_check(
+            now,
+            outcome=outcome,
+            hints=hints or FeedHints(),
+            cache_control=result.headers.get("cache-control"),
+            expires=result.headers.get("expires"),
+            recent=recent,
+            error_streak=streak,
+            retry_after=result.retry_after,
+            bounds=self.bounds,
+            rng=self._rng,
+        )
+
+    def _record_unchanged(
+        self, state: SourceState, result: FetchResult, started: datetime
+    ) -> UpdateReport:
+        store = self.store
+        when, why = self._schedule(state, "not-modified", result)
+        with store.transaction():
+            fetch_id = store.begin_fetch(state.id, started)
+            store.finish_fetch(
+                fetch_id,
+                status="unchanged",
+                error=None,
+                feed_id=None,
+                parsed=None,
+                raw=None,
+                counts=IngestCounts(),
+                now=self._now(),
+            )
+            self._http_record("feed", result)(fetch_id)
+            store.update_source(
+                state.id,
+                error_streak=0,
+                retired_at=None,
+                retired_reason=None,
+                next_check_at=when,
+                schedule_reason=why,
+                # a 304 may carry fresher validators; keep the old ones otherwise
+                etag=result.etag or state.etag,
+                last_modified=result.last_modified or state.last_modified,
+            )
+        return UpdateReport(
+            state.location,
+            state.fetch_url,
+            "unchanged",
+            http_status=304,
+            next_check=when,
+            schedule_reason=why,
+        )
+
+    def _record_error(
+        self,
+        state: SourceState,
+        result: FetchResult,
+        started: datetime,
+        prepared: Prepared | None,
+    ) -> UpdateReport:
+        store = self.store
+        streak = state.error_streak + 1
+        gone = result.status == 410
+        error = result.error or (prepared.error if prepared else None) or "could not be read"
+        if prepared is not None and prepared.parsed is None:
+            error = _not_a_feed_hint(error, result)
+        when, why = self._schedule(state, "gone" if gone else "error", result, streak=streak)
+        changes: dict[str, Any] = {
+            "error_streak": streak,
+            "next_check_at": when,
+            "schedule_reason": why,
+        }
+        if gone and state.retired_at is None:
+            changes.update(
+                retired_at=self._now(),
+                retired_reason="the site says this feed is gone for good (HTTP 410); "
+                "its articles stay in the archive",
+            )
+        with store.transaction():
+            fetch_id = store.record_failed_fetch(
+                state.location,
+                "url",
+                error=error,
+                parsed=None,
+                raw=prepared.raw if prepared is not None and result.body else None,
+                started_at=started,
+                now=self._now(),
+            )
+            self._http_record("feed", result)(fetch_id)
+            store.update_source(state.id, **changes)
+        return UpdateReport(
+            state.location,
+            state.fetch_url,
+            "gone" if gone else "error",
+            error=error,
+            http_status=result.status,
+            next_check=when,
+            schedule_reason=why,
+        )
+
+    def _record_feed(
+        self, state: SourceState, result: FetchResult, prepared: Prepared, started: datetime
+    ) -> UpdateReport:
+        assert prepared.parsed is not None
+        report = self.archive._store(
+            prepared,
+            location=state.location,
+            kind="url",
+            shown=state.location,
+            after=self._http_record("feed", result),
+        )
+        if report.status == "failed":
+            return self._failed_store(state, result, report)
+        fresh = self.store.source_state(state.id) or state
+        moved = result.permanent_url if result.permanent_url != state.fetch_url else None
+        when, why = self._schedule(
+            fresh, "ok", result, hints=hints_from_feed(prepared.parsed), feed_id=fresh.feed_id
+        )
+        changes: dict[str, Any] = {
+            "error_streak": 0,
+            "retired_at": None,
+            "retired_reason": None,
+            "etag": result.etag,
+            "last_modified": result.last_modified,
+            "next_check_at": when,
+            "schedule_reason": why,
+        }
+        if moved:  # confirmed: the new address answered with a feed
+            changes["url"] = moved
+        self.store.update_source(state.id, **changes)
+        return UpdateReport(
+            state.location,
+            state.fetch_url,
+            report.status,
+            http_status=result.status,
+            feed_title=report.feed_title,
+            counts=report.counts,
+            next_check=when,
+            schedule_reason=why,
+            moved_to=moved,
+            problems=report.problems,
+        )
+
+    def _failed_store(
+        self, state: SourceState, result: FetchResult, report: IngestReport
+    ) -> UpdateReport:
+        streak = state.error_streak + 1
+        when, why = self._schedule(state, "error", result, streak=streak)
+        self.store.update_source(
+            state.id, error_streak=streak, next_check_at=when, schedule_reason=why
+        )
+        return UpdateReport(
+            state.location,
+            state.fetch_url,
+            "error",
+            error=report.error,
+            http_status=result.status,
+            next_check=when,
+            schedule_reason=why,
+        )
+
+    # -- full text ----------------------------------------------------------------------
+
+    async def _full_text(self, client: HttpClient, articles: Sequence[Article]) -> int:
+        """Fetch the pages of articles whose feed gave only a summary; pages read."""
+        wanted = [a for a in articles if needs_full_text(a)]
+        if not wanted:
+            return 0
+        ids = await self._db(self.store.article_ids_for_keys, [a.key for a in wanted])
+        done = await self._db(self.store.articles_with_pages, list(ids.values()))
+        todo = [
+            (ids[a.key], a.url) for a in wanted if a.key in ids and ids[a.key] not in done and a.url
+        ][:MAX_PAGES_PER_FEED]
+        results = await asyncio.gather(*(self._page(client, aid, url) for aid, url in todo))
+        return sum(results)
+
+    async def _page(self, client: HttpClient, article_id: int, url: str) -> int:
+        robots = await self._robots_for(client, url)
+        now = self._now()
+        if not robots.allows(url):
+            page = PageRecord(
+                url,
+                now,
+                "robots",
+                error="the site's robots.txt asks robots not to fetch this page",
+            )
+            await self._db(self.store.save_page, article_id, page)
+            return 0
+        result = await client.fetch(url, accept=PAGE_ACCEPT)
+        if not result.ok:
+            page = PageRecord(url, now, "error", http_status=result.status, error=result.error)
+            await self._db(self.store.save_page, article_id, page)
+            return 0
+        loop = asyncio.get_running_loop()
+        executor: Executor | None = self._pool
+        try:
+            found = await loop.run_in_executor(
+                executor, extract_page, result.body, result.final_url, result.content_type
+            )
+        except Exception:  # a worker died: do it here
+            found = extract_page(result.body, result.final_url, result.content_type)
+        if found is None:
+            page = PageRecord(
+                result.final_url,
+                now,
+                "no-text",
+                http_status=result.status,
+                error="no article text found on the page (a login or challenge page?)",
+                extractor=EXTRACTOR,
+            )
+            await self._db(self.store.save_page, article_id, page)
+            return 0
+        page = PageRecord(
+            result.final_url,
+            now,
+            "ok",
+            http_status=result.status,
+            extractor=EXTRACTOR,
+            title=found.title,
+            authors=found.authors,
+            published=found.published,
+            site_name=found.site_name,
+            language=found.language,
+            text=found.text,
+            html=found.html,
+        )
+        await self._db(self.store.save_page, article_id, page)
+        return 1
+
+    async def _robots_for(self, client: HttpClient, url: str) -> Robots:
+        where = robots_url(url)
+        lock = self._robots_locks.setdefault(where, asyncio.Lock())
+        async with lock:
+            if where not in self._robots:
+                result = await client.fetch(where, accept="text/plain, */*;q=0.5")
+                status = result.status if result.error_kind in (None, "http") else None
+                text = result.body.decode("utf-8", "replace") if result.ok else ""
+                self._robots[where] = robots_from_status(status, text, ROBOTS_AGENT)
+            return self._robots[where]
+
+    # -- one-off fetch (ingest URL) -----------------------------------------------------
+
+    def ingest_url(self, url: str) -> IngestReport:
+        """Fetch a feed once and ingest it, without following it."""
+        try:
+            return asyncio.run(self._session(lambda client: self._ingest_url(client, url)))
+        finally:
+            self._finish()
+
+    async def _ingest_url(self, client: HttpClient, url: str) -> IngestReport:
+        from presswatch.archive import IngestReport
+
+        started = self._now()
+        result = await client.fetch(url)
+        if not result.ok:
+            error = result.error or f"the server answered {result.status}"
+            if result.not_modified:
+                error = "the server answered 304 Not Modified to a plain request"
+
+            def failed() -> None:
+                with self.store.transaction():
+                    fetch_id = self.store.record_failed_fetch(
+                        url,
+                        "url",
+                        error=error,
+                        parsed=None,
+                        raw=None,
+                        started_at=started,
+                        now=self._now(),
+                    )
+                    self._http_record("feed", result)(fetch_id)
+
+            await self._db(failed)
+            return IngestReport(url, "failed", error=error)
+        prepared = await self._parse(result.body, url, result.content_type)
+        if prepared.parsed is None and prepared.error:
+            prepared.error = _not_a_feed_hint(prepared.error, result)
+        report: IngestReport = await self._db(
+            self.archive._store,
+            prepared,
+            location=url,
+            kind="url",
+            shown=url,
+            after=self._http_record("feed", result),
+        )
+        if self.full_text and report.status != "failed":
+            articles = list(prepared.articles)
+            await self._full_text(client, articles)
+        return report
+
+    # -- discovery and subscribing ------------------------------------------------------
+
+    def add(
+        self,
+        urls: Sequence[str],
+        *,
+        collection: str | None = None,
+        fetch: bool = True,
+        on_report: Callable[[AddReport], None] | None = None,
+    ) -> list[AddReport]:
+        """Follow each URL (a feed, or a page whose feed is discovered); fetch it at once."""
+        try:
+            return asyncio.run(
+                self._session(
+                    lambda client: self._add_all(client, urls, collection, fetch, on_report)
+                )
+            )
+        finally:
+            self._finish()
+
+    async def _add_all(
+        self,
+        client: HttpClient,
+        urls: Sequence[str],
+        collection: str | None,
+        fetch: bool,
+        on_report: Callable[[AddReport], None] | None,
+    ) -> list[AddReport]:
+        async def one(url: str) -> AddReport:
+            found = await self._discover(client, url)
+            report = AddReport(url, found)
+            if found.chosen is not None:
+                site = url if found.chosen != url else None
+                source_id, new = await self._db(
+                    self.store.subscribe,
+                    found.chosen,
+                    now=self._now(),
+                    collection=collection,
+                    site_url=site,
+                )
+                state = await self._db(self.store.source_state, source_id)
+                report = replace(report, source=found.chosen, already=not new)
+                if fetch and state is not None and (new or state.last_fetch_at is None):
+                    report = replace(report, update=await self._update_one(client, state))
+            if on_report is not None:
+                on_report(report)
+            return report
+
+        return list(await asyncio.gather(*(one(u) for u in urls)))
+
+    def discover(self, url: str) -> Discovery:
+        return asyncio.run(self._session(lambda client: self._discover(client, url)))
+
+    async def _discover(self, client: HttpClient, url: str) -> Discovery:
+        if not url.startswith(("http://", "https://")):
+            return Discovery(url, error="only http:// and https:// addresses can be followed")
+        result = await client.fetch(url)
+        if not result.ok:
+            return Discovery(url, error=result.error or f"the server answered {result.status}")
+        if not looks_like_html(result.body, result.content_type):
+            title = await self._feed_title(result)
+            if title is not None:
+                address = result.permanent_url or url
+                feed = FoundFeed(address, result.content_type, title or None, "the address itself")
+                return Discovery(url, (feed,), address)
+        linked = linked_feeds(result.body, result.final_url)
+        for candidate in linked:
+            checked = await client.fetch(candidate.url)
+            if checked.ok and await self._feed_title(checked) is not None:
+                return Discovery(url, tuple(linked), checked.permanent_url or candidate.url)
+        for path in common_paths(result.final_url):
+            if path in {f.url for f in linked}:
+                continue
+            checked = await client.fetch(path)
+            if not checked.ok or checked.error_kind == "backoff":
+                continue
+            title = await self._feed_title(checked)
+            if title is not None:
+                feed = FoundFeed(path, checked.content_type, title or None, "common path")
+                return Discovery(url, (*linked, feed), checked.permanent_url or path)
+        if linked:
+            return Discovery(
+                url, tuple(linked), error="the page links feeds, but none of them could be read"
+            )
+        return Discovery(
+            url,
+            error="no feed found: the page links none and none of the usual addresses "
+            "(/feed/, /rss, /atom.xml, /feed.json, ...) answered with a feed",
+        )
+
+    async def _feed_title(self, result: FetchResult) -> str | None:
+        """The feed's title ('' when it has none) if the body is a feed, else None."""
+
+        def parse() -> str | None:
+            try:
+                parsed = parse_feed(result.body, content_type=result.content_type)
+            except (PresswatchError, ValueError):
+                return None
+            return parsed.title or ""
+
+        return await self._db(parse)
+
+    # -- OPML ---------------------------------------------------------------------------
+
+    def import_opml(
+        self, data: bytes, *, collection: str | None = None
+    ) -> tuple[list[tuple[Subscription, bool]], tuple[str, ...]]:
+        """Follow every feed the list names; (subscription, newly followed) and problems."""
+        document = parse_opml(data)
+        added: list[tuple[Subscription, bool]] = []
+        with self.store.transaction():
+            for sub in document.subscriptions:
+                _, new = self.store.subscribe(
+                    sub.url,
+                    now=self._now(),
+                    collection=collection or sub.collection,
+                    title=sub.title,
+                    site_url=sub.html_url,
+                )
+                added.append((sub, new))
+        return added, document.problems
+
+    def fetch_opml(self, url: str) -> bytes:
+        """An OPML list from the web, through the same safe client."""
+
+        async def get(client: HttpClient) -> FetchResult:
+            return await client.fetch(url, accept="text/x-opml, application/xml, */*;q=0.5")
+
+        result = asyncio.run(self._session(get))
+        if not result.ok:
+            raise UsageError(f"could not fetch {url}: {result.error or result.status}")
+        return result.body
+
+    def export_opml(self) -> bytes:
+        health = {h.state.id: h for h in self.store.source_health(self._now())}
+        subs = [
+            Subscription(
+                url=s.fetch_url,
+                title=s.title or (health[s.id].feed_title if s.id in health else None),
+                html_url=s.site_url,
+                collection=s.collection,
+            )
+            for s in self.store.source_states()
+        ]
+        return write_opml("presswatch sources", subs)
+
+    # -- backfill -----------------------------------------------------------------------
+
+    def backfill(
+        self,
+        url: str,
+        *,
+        until: datetime | None = None,
+        max_pages: int = MAX_BACKFILL_PAGES,
+        on_page: Callable[[int, str, IngestReport | None], None] | None = None,
+    ) -> BackfillReport:
+        """Read a feed's older pages (WordPress ?paged=N, RFC 5005 prev-archive) back to the
+        start of the feed, or to `until`."""
+        try:
+            return asyncio.run(
+                self._session(lambda client: self._backfill(client, url, until, max_pages, on_page))
+            )
+        finally:
+            self._finish()
+
+    async def _backfill(
+        self,
+        client: HttpClient,
+        url: str,
+        until: datetime | None,
+        max_pages: int,
+        on_page: Callable[[int, str, IngestReport | None], None] | None,
+    ) -> BackfillReport:
+        found = await self._db(self.store.find_sources, url)
+        state = next((s for s in found if url in (s.location, s.url)), None)
+        if state is None:
+            source_id = await self._db(self.store.upsert_source, url, "url", self._now())
+            state = await self._db(self.store.source_state, source_id)
+        assert state is not None
+        seen = await self._db(self.store.seen_pages, state.id)
+        started = self._now()
+        counts, fetched, skipped, pages = IngestCounts(), 0, 0, 0
+        oldest: datetime | None = None
+        previous_keys: frozenset[str] = frozenset()
+        address: str | None = state.fetch_url
+        number = 1
+        stopped, complete, error = "", False, None
+        while address is not None:
+            if number > max_pages:
+                stopped = f"stopped after {max_pages} pages (the most one backfill reads)"
+                break
+            if number > 1 and address in seen:
+                skipped += 1
+                older = seen[address]
+                if older is None:
+                    stopped, complete = "reached the first page, read before", True
+                    break
+                address, number = older, number + 1
+                continue
+            result = await client.fetch(address)
+            if result.status in (404, 410) and number > 1:
+                stopped, complete = f"reached the end (page {number} does not exist)", True
+                break
+            if not result.ok:
+                error = result.error or f"the server answered {result.status}"
+                stopped = f"stopped at page {number}: {error}"
+                break
+            prepared = await self._parse(
+                result.body, state.location, result.content_type, keep_entries=True
+            )
+            parsed = prepared.parsed
+            if parsed is None:
+                if number > 1:
+                    stopped, complete = f"reached the end (page {number} is not a feed)", True
+                else:
+                    error = prepared.error
+                    stopped = f"the feed could not be read: {error}"
+                break
+            articles = list(prepared.articles)
+            if number > 1 and not articles:
+                stopped, complete = f"reached the end (page {number} is empty)", True
+                await self._db(self._page_seen, state, address, number, result, [], 0, None)
+                break
+            keys = frozenset(a.key for a in articles)
+            if number > 1 and keys == previous_keys:
+                stopped = "the site ignores page numbers: every page repeats the first"
+                break
+            report = await self._db(
+                self.archive._store,
+                prepared,
+                location=state.location,
+                kind="url",
+                shown=address,
+                after=self._http_record("backfill" if number > 1 else "feed", result),
+            )
+            if on_page is not None:
+                on_page(number, address, report)
+            counts += report.counts
+            fetched += number > 1
+            dates = [a.published for a in articles if a.published is not None]
+            if dates:
+                oldest = min(dates) if oldest is None else min(oldest, *dates)
+            older = older_page(parsed, result.final_url, number)
+            if number > 1:
+                await self._db(
+                    self._page_seen, state, address, number, result, dates, report.counts.new, older
+                )
+            if self.full_text:
+                pages += await self._full_text(client, articles)
+            if until is not None and dates and min(dates) < until:
+                stopped, complete = f"reached {until:%Y-%m-%d}, the date asked", True
+                break
+            previous_keys = keys
+            if older is None:
+                stopped = "reached the first page" if number > 1 else "the feed has no older pages"
+                complete = True
+                break
+            address, number = older, number + 1
+        if complete:
+            start = until if until is not None and "date asked" in stopped else None
+            how = "backfill to " + (f"{until:%Y-%m-%d}" if start else "the start of the feed")
+            await self._db(self.store.add_coverage, state.id, start, started, how, self._now())
+        return BackfillReport(
+            state.location,
+            fetched=fetched,
+            skipped=skipped,
+            counts=counts,
+            stopped=stopped,
+            complete=complete,
+            oldest=oldest,
+            error=error,
+            pages=pages,
+        )
+
+    def _page_seen(
+        self,
+        state: SourceState,
+        address: str,
+        number: int,
+        result: FetchResult,
+        dates: list[datetime],
+        new: int,
+        older: str | None,
+    ) -> None:
+        self.store.record_page(
+            state.id,
+            address,
+            number,
+            fetched_at=self._now(),
+            status="ok",
+            items=len(dates),
+            new=new,
+            oldest=min(dates) if dates else None,
+            newest=max(dates) if dates else None,
+            older_url=older,
+        )
+
+    # -- run ----------------------------------------------------------------------------
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        on_report: Callable[[UpdateReport], None] | None = None,
+        *,
+        idle: float = 60.0,
+    ) -> int:
+        """Check due sources until `stop` is set; the number of checks made."""
+        checks = 0
+        self._start_pool(PARALLEL_PARSE_FROM)
+        try:
+            async with self._client() as client:
+                while not stop.is_set():
+                    due = await self._db(self.store.due_sources, self._now())
+                    if due:
+                        round_ = asyncio.ensure_future(self._update_all(client, due, on_report))
+                        stopping = asyncio.ensure_future(stop.wait())
+                        await asyncio.wait({round_, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                        stopping.cancel()
+                        if not round_.done():
+                            round_.cancel()
+                            await asyncio.gather(round_, return_exceptions=True)
+                            break
+                        checks += len(round_.result())
+                        await self._db(self.store.save_host_backoff, client.backoff())
+                        await self._db(self._finish)
+                        continue
+                    upcoming = await self._db(self.store.next_due)
+                    wait = idle
+                    if upcoming is not None:
+                        wait = min(idle, max(0.5, (upcoming - self._now()).total_seconds()))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=wait)
+                await self._db(self.store.save_host_backoff, client.backoff())
+        finally:
+            await self._db(self._finish)
+        return checks
+
+
+def _not_a_feed_hint(error: str, result: FetchResult) -> str:
+    """Say what an HTML answer probably is, with what to do."""
+    if looks_like_html(result.body, result.content_type):
+        return (
+            f"{error}; the server sent a web page instead of the feed (a challenge or "
+            "login page, or the site moved it): check the address in a browser, or add "
+            "the site's page to find its feed"
+        )
+    if not result.body:
+        return "the server sent an empty answer instead of the feed"
+    return error
