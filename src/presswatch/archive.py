@@ -285,7 +285,12 @@ class Archive:
         from presswatch.collect.collector import Collector
         from presswatch.fetch.settings_env import fetch_settings_from_env
 
-        return Collector(self, settings or fetch_settings_from_env(), **options)
+        if settings is None:
+            try:
+                settings = fetch_settings_from_env()
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        return Collector(self, settings, **options)
 
     # -- reading ------------------------------------------------------------------------
 
