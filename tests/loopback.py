@@ -45,8 +45,13 @@ class Reply:
 Handler = Callable[[Request], Reply]
 
 
-def static(body: bytes, *, status: int = 200, content_type: str = "application/rss+xml",
-           headers: dict[str, str] | None = None) -> Handler:
+def static(
+    body: bytes,
+    *,
+    status: int = 200,
+    content_type: str = "application/rss+xml",
+    headers: dict[str, str] | None = None,
+) -> Handler:
     """Always the same reply; honours If-None-Match / If-Modified-Since when `headers`
     carry an ETag / Last-Modified, as a well-behaved server does."""
     fixed = {"Content-Type": content_type, **(headers or {})}
@@ -77,10 +82,10 @@ class LoopbackServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server._serve(self)
 
-            do_HEAD = do_GET  # noqa: N815
+            do_HEAD = do_GET
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handle)
         self._httpd.daemon_threads = True

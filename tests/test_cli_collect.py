@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+
 from collect_fixtures import html_page, item, rss
 from loopback import LoopbackServer
 
 
-def run(
-    *args: str, db: Path, allow: str | None = "loopback"
-) -> subprocess.CompletedProcess[str]:
+def run(*args: str, db: Path, allow: str | None = "loopback") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRESSWATCH_DB": str(db)}
     env.pop("PRESSWATCH_ALLOW_NETWORKS", None)
     if allow:
@@ -94,7 +93,9 @@ def test_private_addresses_are_refused_by_default(db: Path, loopback: LoopbackSe
     assert bad.returncode == 2 and "PRESSWATCH_ALLOW_NETWORKS" in bad.stderr
 
 
-def test_opml_round_trip_between_archives(db: Path, tmp_path: Path, loopback: LoopbackServer) -> None:
+def test_opml_round_trip_between_archives(
+    db: Path, tmp_path: Path, loopback: LoopbackServer
+) -> None:
     site(loopback)
     run("add", "--collection", "central-asia", "--no-fetch", loopback.url("/feed/"), db=db)
     exported = run("export-opml", db=db)
@@ -148,12 +149,15 @@ def test_run_stops_cleanly_on_ctrl_c(db: Path, loopback: LoopbackServer) -> None
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while not loopback.hits("/feed/") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)  # let it store what it fetched
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the first check is stored
+        listed = run("sources", "--format", "json", db=db).stdout
+        if json.loads(listed)[0]["next_check_at"]:
+            time.sleep(0.3)
+            break
+        time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Stopped after 1 check" in err
     assert len(json.loads(run("articles", "--format", "json", db=db).stdout)) == 4

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from collect_fixtures import article_page, html_page, item, rss
-from loopback import LoopbackServer, Reply, Request, static
 
+from collect_fixtures import article_page, html_page, item, rss
+from loopback import LoopbackServer, Reply, Request
 from presswatch import open_archive
 from presswatch.archive import Archive
 from presswatch.collect.collector import Collector
@@ -70,7 +70,9 @@ def wp_feed(loopback: LoopbackServer, n: int = 5, **kwargs: object) -> str:
 def test_add_fetches_at_once_and_304_changes_nothing(
     archive: Archive, loopback: LoopbackServer
 ) -> None:
-    url = wp_feed(loopback, headers={"ETag": '"v1"', "Last-Modified": "Mon, 10 Jan 2022 12:00:00 GMT"})
+    url = wp_feed(
+        loopback, headers={"ETag": '"v1"', "Last-Modified": "Mon, 10 Jan 2022 12:00:00 GMT"}
+    )
     state = follow(archive, url)
     assert archive.count() == 5 and state.subscribed
     assert state.etag == '"v1"' and state.next_check_at is not None
@@ -256,7 +258,7 @@ def test_discovery_from_a_page_follows_the_linked_feed(
     with collector(archive) as c:
         [report] = c.add([page])
     assert report.discovery.chosen == feed and report.source == feed
-    assert [f.url for f in report.discovery.feeds][0] == feed
+    assert report.discovery.feeds[0].url == feed
     assert state_of(archive, feed).site_url == page
     assert archive.count() == 5
 
@@ -290,7 +292,9 @@ def paged_site(loopback: LoopbackServer, pages: int = 3, per_page: int = 4) -> s
         query = dict(p.split("=", 1) for p in request.query.split("&") if "=" in p)
         n = int(query.get("paged", "1"))
         if n > pages:
-            return Reply(404, html_page(body="<h1>Page not found</h1>"), {"Content-Type": "text/html"})
+            return Reply(
+                404, html_page(body="<h1>Page not found</h1>"), {"Content-Type": "text/html"}
+            )
         chunk = everything[(n - 1) * per_page : n * per_page]
         return Reply(200, rss(chunk, link=site + "/"), {"Content-Type": "application/rss+xml"})
 
@@ -306,7 +310,7 @@ def test_backfill_reads_every_page_then_stops(archive: Archive, loopback: Loopba
     assert archive.count() == 12
     asked = [r.query for r in loopback.hits("/feed/")]
     assert asked == ["", "paged=2", "paged=3", "paged=4"]
-    [(start, end, how)] = archive.store.coverage(state_of(archive, url).id)
+    [(start, _, how)] = archive.store.coverage(state_of(archive, url).id)
     assert start is None and "start of the feed" in how
     # again: the pages read before are not fetched again; only the end is checked anew,
     # since new posts push older items onto a page that did not exist before
@@ -406,10 +410,10 @@ def test_full_articles_are_not_fetched_again(archive: Archive, loopback: Loopbac
 def test_opml_import_and_export_round_trip(archive: Archive, loopback: LoopbackServer) -> None:
     opml = f"""<?xml version="1.0"?><opml version="2.0"><head><title>Mine</title></head><body>
       <outline text="central-asia">
-        <outline type="rss" text="A" xmlUrl="{loopback.url('/a.xml')}"/>
-        <outline type="rss" text="B" xmlUrl="{loopback.url('/b.xml')}"/>
+        <outline type="rss" text="A" xmlUrl="{loopback.url("/a.xml")}"/>
+        <outline type="rss" text="B" xmlUrl="{loopback.url("/b.xml")}"/>
       </outline>
-      <outline type="rss" text="C" xmlUrl="{loopback.url('/c.xml')}"/>
+      <outline type="rss" text="C" xmlUrl="{loopback.url("/c.xml")}"/>
     </body></opml>""".encode()
     with collector(archive) as c:
         added, problems = c.import_opml(opml)

@@ -15,24 +15,22 @@ import contextlib
 import multiprocessing
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from presswatch.errors import PresswatchError, UsageError
-from presswatch.extract.page import EXTRACTOR, extract_page
-from presswatch.extract.summary import needs_full_text
-from presswatch.fetch.client import PAGE_ACCEPT, FetchResult, FetchSettings, HttpClient
-from presswatch.fetch.discover import FoundFeed, common_paths, linked_feeds, looks_like_html
-from presswatch.fetch.paging import older_page
-from presswatch.fetch.robots import Robots, robots_from_status, robots_url
+from presswatch.collect.backfill import MAX_BACKFILL_PAGES, BackfillReport, walk_back
+from presswatch.collect.discovery import Discovery, discover
+from presswatch.collect.fulltext import fetch_full_text
+from presswatch.errors import UsageError
+from presswatch.fetch.client import FetchResult, FetchSettings, HttpClient
+from presswatch.fetch.discover import looks_like_html
+from presswatch.fetch.robots import Robots
 from presswatch.fetch.schedule import FeedHints, ScheduleBounds, hints_from_feed, next_check
-from presswatch.formats import parse_feed
 from presswatch.formats.opml import Subscription, parse_opml, write_opml
 from presswatch.pipeline import Prepared, prepare_fetched, worker_count
-from presswatch.store.records import IngestCounts, PageRecord, SourceState
-from presswatch.types import Article
+from presswatch.store.records import IngestCounts, SourceState
 
 if TYPE_CHECKING:
     from presswatch.archive import Archive, IngestReport
@@ -40,9 +38,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PARALLEL_PARSE_FROM = 8  # feeds in one update before parsing moves to worker processes
-MAX_BACKFILL_PAGES = 1_000
-MAX_PAGES_PER_FEED = 50  # article pages fetched for full text per feed fetch
-ROBOTS_AGENT = "presswatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,35 +59,12 @@ class UpdateReport:
 
 
 @dataclass(frozen=True, slots=True)
-class Discovery:
-    """What a page URL led to: the feeds found, and the one followed."""
-
-    asked: str
-    feeds: tuple[FoundFeed, ...] = ()
-    chosen: str | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class AddReport:
     asked: str
     discovery: Discovery
     source: str | None = None
     already: bool = False
     update: UpdateReport | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BackfillReport:
-    source: str
-    fetched: int = 0  # older pages fetched
-    skipped: int = 0  # older pages read before, not fetched again
-    counts: IngestCounts = field(default_factory=IngestCounts)
-    stopped: str = ""  # why the walk ended, for the analyst
-    complete: bool = False  # the walk reached the start of the feed or the date asked
-    oldest: datetime | None = None
-    error: str | None = None
-    pages: int = 0  # article pages read for full text
 
 
 class Collector:
@@ -241,7 +213,7 @@ class Collector:
         report = await self._db(self._record_feed, state, result, prepared, started)
         if self.full_text and report.status in ("ok", "partial"):
             articles = list(prepared.articles)
-            report = replace(report, pages=await self._full_text(client, articles))
+            report = replace(report, pages=await fetch_full_text(self, client, articles))
         return report
 
     def _http_record(self, purpose: str, result: FetchResult) -> Callable[[int], None]:
@@ -442,85 +414,6 @@ class Collector:
             schedule_reason=why,
         )
 
-    # -- full text ----------------------------------------------------------------------
-
-    async def _full_text(self, client: HttpClient, articles: Sequence[Article]) -> int:
-        """Fetch the pages of articles whose feed gave only a summary; pages read."""
-        wanted = [a for a in articles if needs_full_text(a)]
-        if not wanted:
-            return 0
-        ids = await self._db(self.store.article_ids_for_keys, [a.key for a in wanted])
-        done = await self._db(self.store.articles_with_pages, list(ids.values()))
-        todo = [
-            (ids[a.key], a.url) for a in wanted if a.key in ids and ids[a.key] not in done and a.url
-        ][:MAX_PAGES_PER_FEED]
-        results = await asyncio.gather(*(self._page(client, aid, url) for aid, url in todo))
-        return sum(results)
-
-    async def _page(self, client: HttpClient, article_id: int, url: str) -> int:
-        robots = await self._robots_for(client, url)
-        now = self._now()
-        if not robots.allows(url):
-            page = PageRecord(
-                url,
-                now,
-                "robots",
-                error="the site's robots.txt asks robots not to fetch this page",
-            )
-            await self._db(self.store.save_page, article_id, page)
-            return 0
-        result = await client.fetch(url, accept=PAGE_ACCEPT)
-        if not result.ok:
-            page = PageRecord(url, now, "error", http_status=result.status, error=result.error)
-            await self._db(self.store.save_page, article_id, page)
-            return 0
-        loop = asyncio.get_running_loop()
-        executor: Executor | None = self._pool
-        try:
-            found = await loop.run_in_executor(
-                executor, extract_page, result.body, result.final_url, result.content_type
-            )
-        except Exception:  # a worker died: do it here
-            found = extract_page(result.body, result.final_url, result.content_type)
-        if found is None:
-            page = PageRecord(
-                result.final_url,
-                now,
-                "no-text",
-                http_status=result.status,
-                error="no article text found on the page (a login or challenge page?)",
-                extractor=EXTRACTOR,
-            )
-            await self._db(self.store.save_page, article_id, page)
-            return 0
-        page = PageRecord(
-            result.final_url,
-            now,
-            "ok",
-            http_status=result.status,
-            extractor=EXTRACTOR,
-            title=found.title,
-            authors=found.authors,
-            published=found.published,
-            site_name=found.site_name,
-            language=found.language,
-            text=found.text,
-            html=found.html,
-        )
-        await self._db(self.store.save_page, article_id, page)
-        return 1
-
-    async def _robots_for(self, client: HttpClient, url: str) -> Robots:
-        where = robots_url(url)
-        lock = self._robots_locks.setdefault(where, asyncio.Lock())
-        async with lock:
-            if where not in self._robots:
-                result = await client.fetch(where, accept="text/plain, */*;q=0.5")
-                status = result.status if result.error_kind in (None, "http") else None
-                text = result.body.decode("utf-8", "replace") if result.ok else ""
-                self._robots[where] = robots_from_status(status, text, ROBOTS_AGENT)
-            return self._robots[where]
-
     # -- one-off fetch (ingest URL) -----------------------------------------------------
 
     def ingest_url(self, url: str) -> IngestReport:
@@ -568,7 +461,7 @@ class Collector:
         )
         if self.full_text and report.status != "failed":
             articles = list(prepared.articles)
-            await self._full_text(client, articles)
+            await fetch_full_text(self, client, articles)
         return report
 
     # -- discovery and subscribing ------------------------------------------------------
@@ -600,7 +493,7 @@ class Collector:
         on_report: Callable[[AddReport], None] | None,
     ) -> list[AddReport]:
         async def one(url: str) -> AddReport:
-            found = await self._discover(client, url)
+            found = await discover(self, client, url)
             report = AddReport(url, found)
             if found.chosen is not None:
                 site = url if found.chosen != url else None
@@ -620,58 +513,6 @@ class Collector:
             return report
 
         return list(await asyncio.gather(*(one(u) for u in urls)))
-
-    def discover(self, url: str) -> Discovery:
-        return asyncio.run(self._session(lambda client: self._discover(client, url)))
-
-    async def _discover(self, client: HttpClient, url: str) -> Discovery:
-        if not url.startswith(("http://", "https://")):
-            return Discovery(url, error="only http:// and https:// addresses can be followed")
-        result = await client.fetch(url)
-        if not result.ok:
-            return Discovery(url, error=result.error or f"the server answered {result.status}")
-        if not looks_like_html(result.body, result.content_type):
-            title = await self._feed_title(result)
-            if title is not None:
-                address = result.permanent_url or url
-                feed = FoundFeed(address, result.content_type, title or None, "the address itself")
-                return Discovery(url, (feed,), address)
-        linked = linked_feeds(result.body, result.final_url)
-        for candidate in linked:
-            checked = await client.fetch(candidate.url)
-            if checked.ok and await self._feed_title(checked) is not None:
-                return Discovery(url, tuple(linked), checked.permanent_url or candidate.url)
-        for path in common_paths(result.final_url):
-            if path in {f.url for f in linked}:
-                continue
-            checked = await client.fetch(path)
-            if not checked.ok or checked.error_kind == "backoff":
-                continue
-            title = await self._feed_title(checked)
-            if title is not None:
-                feed = FoundFeed(path, checked.content_type, title or None, "common path")
-                return Discovery(url, (*linked, feed), checked.permanent_url or path)
-        if linked:
-            return Discovery(
-                url, tuple(linked), error="the page links feeds, but none of them could be read"
-            )
-        return Discovery(
-            url,
-            error="no feed found: the page links none and none of the usual addresses "
-            "(/feed/, /rss, /atom.xml, /feed.json, ...) answered with a feed",
-        )
-
-    async def _feed_title(self, result: FetchResult) -> str | None:
-        """The feed's title ('' when it has none) if the body is a feed, else None."""
-
-        def parse() -> str | None:
-            try:
-                parsed = parse_feed(result.body, content_type=result.content_type)
-            except (PresswatchError, ValueError):
-                return None
-            return parsed.title or ""
-
-        return await self._db(parse)
 
     # -- OPML ---------------------------------------------------------------------------
 
@@ -731,142 +572,12 @@ class Collector:
         start of the feed, or to `until`."""
         try:
             return asyncio.run(
-                self._session(lambda client: self._backfill(client, url, until, max_pages, on_page))
+                self._session(
+                    lambda client: walk_back(self, client, url, until, max_pages, on_page)
+                )
             )
         finally:
             self._finish()
-
-    async def _backfill(
-        self,
-        client: HttpClient,
-        url: str,
-        until: datetime | None,
-        max_pages: int,
-        on_page: Callable[[int, str, IngestReport | None], None] | None,
-    ) -> BackfillReport:
-        found = await self._db(self.store.find_sources, url)
-        state = next((s for s in found if url in (s.location, s.url)), None)
-        if state is None:
-            source_id = await self._db(self.store.upsert_source, url, "url", self._now())
-            state = await self._db(self.store.source_state, source_id)
-        assert state is not None
-        seen = await self._db(self.store.seen_pages, state.id)
-        started = self._now()
-        counts, fetched, skipped, pages = IngestCounts(), 0, 0, 0
-        oldest: datetime | None = None
-        previous_keys: frozenset[str] = frozenset()
-        address: str | None = state.fetch_url
-        number = 1
-        stopped, complete, error = "", False, None
-        while address is not None:
-            if number > max_pages:
-                stopped = f"stopped after {max_pages} pages (the most one backfill reads)"
-                break
-            if number > 1 and address in seen:
-                skipped += 1
-                older = seen[address]
-                if older is None:
-                    stopped, complete = "reached the first page, read before", True
-                    break
-                address, number = older, number + 1
-                continue
-            result = await client.fetch(address)
-            if result.status in (404, 410) and number > 1:
-                stopped, complete = f"reached the end (page {number} does not exist)", True
-                break
-            if not result.ok:
-                error = result.error or f"the server answered {result.status}"
-                stopped = f"stopped at page {number}: {error}"
-                break
-            prepared = await self._parse(
-                result.body, state.location, result.content_type, keep_entries=True
-            )
-            parsed = prepared.parsed
-            if parsed is None:
-                if number > 1:
-                    stopped, complete = f"reached the end (page {number} is not a feed)", True
-                else:
-                    error = prepared.error
-                    stopped = f"the feed could not be read: {error}"
-                break
-            articles = list(prepared.articles)
-            if number > 1 and not articles:
-                stopped, complete = f"reached the end (page {number} is empty)", True
-                await self._db(self._page_seen, state, address, number, result, [], 0, None)
-                break
-            keys = frozenset(a.key for a in articles)
-            if number > 1 and keys == previous_keys:
-                stopped = "the site ignores page numbers: every page repeats the first"
-                break
-            report = await self._db(
-                self.archive._store,
-                prepared,
-                location=state.location,
-                kind="url",
-                shown=address,
-                after=self._http_record("backfill" if number > 1 else "feed", result),
-            )
-            if on_page is not None:
-                on_page(number, address, report)
-            counts += report.counts
-            fetched += number > 1
-            dates = [a.published for a in articles if a.published is not None]
-            if dates:
-                oldest = min(dates) if oldest is None else min(oldest, *dates)
-            older = older_page(parsed, result.final_url, number)
-            if number > 1:
-                await self._db(
-                    self._page_seen, state, address, number, result, dates, report.counts.new, older
-                )
-            if self.full_text:
-                pages += await self._full_text(client, articles)
-            if until is not None and dates and min(dates) < until:
-                stopped, complete = f"reached {until:%Y-%m-%d}, the date asked", True
-                break
-            previous_keys = keys
-            if older is None:
-                stopped = "reached the first page" if number > 1 else "the feed has no older pages"
-                complete = True
-                break
-            address, number = older, number + 1
-        if complete:
-            start = until if until is not None and "date asked" in stopped else None
-            how = "backfill to " + (f"{until:%Y-%m-%d}" if start else "the start of the feed")
-            await self._db(self.store.add_coverage, state.id, start, started, how, self._now())
-        return BackfillReport(
-            state.location,
-            fetched=fetched,
-            skipped=skipped,
-            counts=counts,
-            stopped=stopped,
-            complete=complete,
-            oldest=oldest,
-            error=error,
-            pages=pages,
-        )
-
-    def _page_seen(
-        self,
-        state: SourceState,
-        address: str,
-        number: int,
-        result: FetchResult,
-        dates: list[datetime],
-        new: int,
-        older: str | None,
-    ) -> None:
-        self.store.record_page(
-            state.id,
-            address,
-            number,
-            fetched_at=self._now(),
-            status="ok",
-            items=len(dates),
-            new=new,
-            oldest=min(dates) if dates else None,
-            newest=max(dates) if dates else None,
-            older_url=older,
-        )
 
     # -- run ----------------------------------------------------------------------------
 
@@ -879,13 +590,20 @@ class Collector:
     ) -> int:
         """Check due sources until `stop` is set; the number of checks made."""
         checks = 0
-        self._start_pool(PARALLEL_PARSE_FROM)
+
+        def counted(report: UpdateReport) -> None:
+            nonlocal checks
+            checks += 1
+            if on_report is not None:
+                on_report(report)
+
         try:
             async with self._client() as client:
                 while not stop.is_set():
                     due = await self._db(self.store.due_sources, self._now())
                     if due:
-                        round_ = asyncio.ensure_future(self._update_all(client, due, on_report))
+                        self._start_pool(len(due))
+                        round_ = asyncio.ensure_future(self._update_all(client, due, counted))
                         stopping = asyncio.ensure_future(stop.wait())
                         await asyncio.wait({round_, stopping}, return_when=asyncio.FIRST_COMPLETED)
                         stopping.cancel()
@@ -893,7 +611,6 @@ class Collector:
                             round_.cancel()
                             await asyncio.gather(round_, return_exceptions=True)
                             break
-                        checks += len(round_.result())
                         await self._db(self.store.save_host_backoff, client.backoff())
                         await self._db(self._finish)
                         continue
