@@ -7,6 +7,7 @@ the source, and what the archive held before is untouched.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,13 @@ from presswatch.collect.collector import Collector
 from presswatch.fetch.client import FetchSettings
 from presswatch.fetch.safety import parse_policy
 from presswatch.store.records import SourceState
+
+def _bomb() -> bytes:
+    """64 MB of zeros, gzipped to about 64 KB."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    return b"".join(packer.compress(block) for _ in range(64)) + packer.flush()
+
 
 LOOPBACK = FetchSettings(policy=parse_policy("loopback"), deadline=10.0, read_timeout=5.0)
 
@@ -167,8 +175,21 @@ def test_gone_retires_the_source_and_keeps_its_articles(
         ),
         (Reply(200, b"", {"Content-Type": "application/rss+xml"}), "empty"),
         (Reply(200, b"<rss><channel><item><title>cut", {}), ""),
+        (Reply(302, b"", {"Location": "http://169.254.169.254/latest/"}), "link-local"),
+        (Reply(301, b"", {"Location": "file:///etc/passwd"}), "file"),
+        (Reply(302, b"", {"Location": "/feed/"}), "redirect"),
+        (Reply(200, _bomb(), {"Content-Encoding": "gzip"}), "15 MB"),
     ],
-    ids=["server-error", "challenge-page", "empty-200", "truncated"],
+    ids=[
+        "server-error",
+        "challenge-page",
+        "empty-200",
+        "truncated",
+        "redirect-to-metadata",
+        "redirect-to-file",
+        "redirect-loop",
+        "gzip-bomb",
+    ],
 )
 def test_a_failed_check_is_visible_and_loses_nothing(
     archive: Archive, loopback: LoopbackServer, reply: Reply, expected: str
