@@ -29,7 +29,9 @@ def _bomb() -> bytes:
     return b"".join(packer.compress(block) for _ in range(64)) + packer.flush()
 
 
-LOOPBACK = FetchSettings(policy=parse_policy("loopback"), deadline=10.0, read_timeout=5.0)
+LOOPBACK = FetchSettings(
+    policy=parse_policy("loopback"), deadline=10.0, read_timeout=5.0, host_spacing=0.0
+)
 
 
 @pytest.fixture

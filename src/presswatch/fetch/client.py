@@ -72,7 +72,7 @@ class FetchSettings:
     max_bytes: int = 15 * 1024 * 1024  # decompressed body
     max_redirects: int = 5
     per_host: int = 2  # requests in flight to one host
-    host_spacing: float = 0.0  # seconds between request starts to one host
+    host_spacing: float = 0.25  # seconds between request starts to one host
     total: int = 64  # requests in flight overall
     max_retry_after: float = 24 * 3600.0  # Retry-After is clamped into [60 s, this]
     policy: AddressPolicy = field(default_factory=AddressPolicy)
