@@ -22,6 +22,7 @@ from presswatch.fetch.client import FetchSettings
 from presswatch.fetch.safety import parse_policy
 from presswatch.store.records import SourceState
 
+
 def _bomb() -> bytes:
     """64 MB of zeros, gzipped to about 64 KB."""
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)
