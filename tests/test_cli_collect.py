@@ -75,6 +75,16 @@ def test_a_failing_source_shows_in_sources(db: Path, loopback: LoopbackServer) -
     [row] = json.loads(run("sources", "--format", "json", db=db).stdout)
     assert row["error_streak"] == 1 and "500" in row["last_error"] and row["articles"] == 4
     assert "(1 in a row)" in run("sources", db=db).stdout
+    detail = run("sources", "Steppe", db=db)
+    assert detail.returncode == 0, detail.stderr
+    assert "errors in a row 1" in detail.stdout
+    assert "error /feed/" not in detail.stdout and "(HTTP 500," in detail.stdout
+    assert "(HTTP 200," in detail.stdout
+    [history] = json.loads(run("sources", "Steppe", "--format", "json", db=db).stdout)
+    newest, oldest = history["fetches"][0], history["fetches"][-1]
+    assert newest["http_status"] == 500 and newest["status"] == "error"
+    assert oldest["http_status"] == 200 and oldest["new"] == 4 and oldest["etag"] == '"1"'
+    assert run("sources", "nothing-like-this", db=db).returncode == 2
 
 
 def test_private_addresses_are_refused_by_default(db: Path, loopback: LoopbackServer) -> None:

@@ -499,3 +499,16 @@ def test_run_checks_due_sources_until_stopped(archive: Archive, loopback: Loopba
         checks = asyncio.run(go())
     assert checks == 1 and archive.count() == 5
     assert state_of(archive, url).next_check_at is not None
+
+
+def test_sources_report_the_recent_posting_rate(archive: Archive, loopback: LoopbackServer) -> None:
+    from email.utils import format_datetime
+
+    now = datetime.now(UTC)
+    items = [item(i, site=loopback.base) for i in range(8)]
+    for n, it in enumerate(items):  # 6 in the last 30 days, 2 older
+        it["date"] = format_datetime(now - timedelta(days=4 * n + 1))
+    follow(archive, loopback.serve("/feed/", rss(items)))
+    [health] = archive.store.source_health(now)
+    assert health.articles == 8
+    assert health.per_day == pytest.approx(6 / 30)

@@ -23,7 +23,7 @@ from presswatch.archive import (
     total,
 )
 from presswatch.errors import PresswatchError, QuerySyntaxError, UsageError
-from presswatch.store.records import ArticleDetail, StoredArticle
+from presswatch.store.records import ArticleDetail, FetchRecord, StoredArticle
 
 FORMATS = click.Choice(["table", "json", "jsonl", "csv", "rss", "atom", "jsonfeed"])
 FEED_FORMATS = {"rss", "atom", "jsonfeed"}
@@ -303,10 +303,7 @@ def _detail_text(d: ArticleDetail) -> str:
         ]
     if d.fetches:
         lines.append("fetches:")
-        lines += [
-            f"  - #{f.id} {_when(f.started_at)} {f.status} {_shown_location(f.location)}"
-            for f in d.fetches
-        ]
+        lines += [f"  - {_fetch_line(f)}" for f in d.fetches]
     if d.revisions:
         lines.append(f"revisions: {len(d.revisions)} earlier version(s)")
         lines += [f"  - replaced {_when(r.replaced_at)}: {r.title}" for r in d.revisions]
@@ -316,6 +313,15 @@ def _detail_text(d: ArticleDetail) -> str:
     else:
         lines += ["", a.text or "(no text)"]
     return "\n".join(lines)
+
+
+def _fetch_line(f: FetchRecord) -> str:
+    line = f"#{f.id} {_when(f.started_at)} {f.status} {_shown_location(f.url or f.location)}"
+    if f.http_status is not None:
+        line += f" (HTTP {f.http_status}, {f.elapsed_ms} ms, {f.bytes or 0:,} bytes)"
+    if f.error:
+        line += f": {f.error}"
+    return line
 
 
 def _jsonable(obj: Any) -> Any:

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
-from presswatch.cli import Context, _jsonable, _table, _when
+from presswatch.cli import Context, _fetch_line, _jsonable, _table, _when
 from presswatch.collect.collector import AddReport, UpdateReport
 from presswatch.errors import UsageError
-from presswatch.store.records import SourceHealth, SourceState
+from presswatch.store.records import FetchRecord, SourceHealth, SourceState
 
 
 def _update_line(r: UpdateReport) -> str:
@@ -239,13 +239,27 @@ def export_opml(obj: Context) -> None:
 
 
 @click.command()
+@click.argument("name", required=False, metavar="[SOURCE]")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def sources(obj: Context, fmt: str) -> None:
+def sources(obj: Context, name: str | None, fmt: str) -> None:
     """Every source and its health: last read, status, next check, errors in a row,
-    articles per day (last 30 days)."""
+    articles per day (last 30 days).
+
+    Name a SOURCE (its address, or words of its title or collection) to see its recent
+    fetches: HTTP status, time taken, bytes, validators and errors.
+    """
     with obj.open() as archive:
         rows = archive.store.source_health(archive._clock())
+        if name is not None:
+            found = {s.id for s in archive.store.find_sources(name)}
+            if not found:
+                raise UsageError(f"no source matches {name!r}: see presswatch sources")
+            rows = [r for r in rows if r.state.id in found]
+            history = {r.state.id: archive.store.fetch_history(r.state.id) for r in rows}
+    if name is not None:
+        _source_details(rows, history, fmt)
+        return
     if fmt == "json":
         click.echo(json.dumps([_health_record(r) for r in rows], ensure_ascii=False, indent=2))
         return
@@ -290,6 +304,47 @@ def sources(obj: Context, fmt: str) -> None:
         ],
         table,
     )
+
+
+def _source_details(
+    rows: list[SourceHealth], history: dict[int, list[FetchRecord]], fmt: str
+) -> None:
+    if fmt == "json":
+        records = []
+        for r in rows:
+            record = _health_record(r)
+            record["fetches"] = [_jsonable(f) for f in history[r.state.id]]
+            records.append(record)
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        s = r.state
+        click.echo(f"{_shown(s)}  {r.feed_title or s.title or ''}")
+        facts = [
+            ("followed", "yes" if s.subscribed else "no (read once)"),
+            ("collection", s.collection),
+            ("found on", s.site_url),
+            ("articles", f"{r.articles} ({r.per_day:.1f} a day lately)"),
+            (
+                "next check",
+                f"{_when(s.next_check_at)} UTC ({s.schedule_reason})" if s.next_check_at else None,
+            ),
+            ("errors in a row", s.error_streak or None),
+            ("retired", f"{_when(s.retired_at)}: {s.retired_reason}" if s.retired_at else None),
+            ("validators", " ".join(v for v in (s.etag, s.last_modified) if v) or None),
+            (
+                "complete",
+                "; ".join(f"{_when(a) if a else 'the start'} to {_when(b)}" for a, b in r.coverage)
+                or None,
+            ),
+        ]
+        for label, value in facts:
+            if value not in (None, ""):
+                click.echo(f"  {label:16}{value}")
+        click.echo("  recent fetches:")
+        for f in history[s.id]:
+            click.echo(f"    {_fetch_line(f)}")
+        click.echo()
 
 
 def _shown(s: SourceState) -> str:

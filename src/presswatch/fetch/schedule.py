@@ -289,4 +289,6 @@ def _human(span: timedelta) -> str:
         hours, rest = divmod(minutes, 60)
         return f"{hours} h" if rest == 0 else f"{hours} h {rest} min"
     days = seconds / 86400
-    return f"{round(days)} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
+    if days >= 10 or abs(days - round(days)) < 0.05:
+        return f"{round(days):,} days"
+    return f"{days:.1f} days"

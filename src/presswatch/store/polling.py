@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from presswatch.store.columns import fold
-from presswatch.store.records import PageRecord, SourceHealth, SourceState
+from presswatch.store.records import FetchRecord, PageRecord, SourceHealth, SourceState
 from presswatch.store.schema import (
     article_feeds,
     article_pages,
@@ -68,6 +68,20 @@ _STATE_COLUMNS = (
     sources.c.last_status,
     sources.c.last_error,
     sources.c.fetch_count,
+)
+FETCH_COLUMNS = (
+    fetches.c.status,
+    fetches.c.error,
+    fetches.c.blob_sha256,
+    fetches.c.purpose,
+    fetches.c.url,
+    fetches.c.http_status,
+    fetches.c.elapsed_ms,
+    fetches.c.bytes,
+    fetches.c.etag,
+    fetches.c.last_modified,
+    fetches.c["items"],
+    fetches.c.new,
 )
 _IN_CHUNK = 500
 
@@ -235,11 +249,13 @@ class PollingTables:
         since = now - timedelta(days=30)
         with self._failures(), self._read() as conn:
             states = [_state(r) for r in conn.execute(select(*_STATE_COLUMNS))]
+            posted = func.coalesce(articles.c.published, articles.c.first_seen)
             recent: dict[int, int] = dict(
                 conn.execute(
                     select(sources.c.id, func.count(article_feeds.c.article_id))
                     .join(article_feeds, article_feeds.c.feed_id == sources.c.feed_id)
-                    .where(article_feeds.c.first_seen >= since)
+                    .join(articles, articles.c.id == article_feeds.c.article_id)
+                    .where(posted >= since, posted <= now)
                     .group_by(sources.c.id)
                 ).all()
             )
@@ -277,6 +293,24 @@ class PollingTables:
                 )
             )
         return rows
+
+    def fetch_history(self, source_id: int, limit: int = 20) -> list[FetchRecord]:
+        """The source's latest fetches, newest first."""
+        query = (
+            select(
+                fetches.c.id,
+                fetches.c.started_at,
+                fetches.c.finished_at,
+                sources.c.location,
+                *FETCH_COLUMNS,
+            )
+            .join(sources, sources.c.id == fetches.c.source_id)
+            .where(fetches.c.source_id == source_id)
+            .order_by(fetches.c.id.desc())
+            .limit(limit)
+        )
+        with self._failures(), self._read() as conn:
+            return [FetchRecord(*row) for row in conn.execute(query)]
 
     # -- hosts --------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from presswatch.search.documents import SearchSource
 from presswatch.store.records import (
     ArticleDetail,
+    FetchRecord,
     IngestCounts,
     PackedRaw,
     PageRecord,
@@ -182,6 +183,8 @@ class Store(Protocol):
     ) -> None: ...
 
     def source_health(self, now: datetime) -> list[SourceHealth]: ...
+
+    def fetch_history(self, source_id: int, limit: int = 20) -> list[FetchRecord]: ...
 
     def host_backoff(self, now: datetime) -> dict[str, datetime]: ...
 

@@ -114,6 +114,15 @@ class FetchRecord:
     status: str
     error: str | None
     blob_sha256: str | None
+    purpose: str | None = None  # feed | backfill, for fetches over HTTP
+    url: str | None = None  # the address answered, after redirects
+    http_status: int | None = None
+    elapsed_ms: int | None = None
+    bytes: int | None = None  # as received, before decompression
+    etag: str | None = None
+    last_modified: str | None = None
+    items: int = 0
+    new: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +202,7 @@ class SourceHealth:
     state: SourceState
     feed_title: str | None
     articles: int
-    per_day: float  # articles first seen in the last 30 days, per day
+    per_day: float  # articles published in the last 30 days, per day
     last_http_status: int | None
     coverage: tuple[tuple[datetime | None, datetime], ...]
 

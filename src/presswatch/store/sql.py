@@ -39,7 +39,7 @@ from presswatch.store.bulk import CONTENT, Bulk
 from presswatch.store.bulk import Row as Values
 from presswatch.store.columns import fold, strip_nul
 from presswatch.store.engine import WRITE, explain_failure
-from presswatch.store.polling import PollingTables
+from presswatch.store.polling import FETCH_COLUMNS, PollingTables
 from presswatch.store.prepared import Prepared
 from presswatch.store.records import (
     ArticleDetail,
@@ -507,9 +507,7 @@ class SQLStore(PollingTables):
                     fetches.c.started_at,
                     fetches.c.finished_at,
                     sources.c.location,
-                    fetches.c.status,
-                    fetches.c.error,
-                    fetches.c.blob_sha256,
+                    *FETCH_COLUMNS,
                 )
                 .join(sources, sources.c.id == fetches.c.source_id)
                 .where(fetches.c.id.in_(select(fetch_ids.c[0])))
