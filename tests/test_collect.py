@@ -507,7 +507,7 @@ def test_sources_report_the_recent_posting_rate(archive: Archive, loopback: Loop
     now = datetime.now(UTC)
     items = [item(i, site=loopback.base) for i in range(8)]
     for n, it in enumerate(items):  # 6 in the last 30 days, 2 older
-        it["date"] = format_datetime(now - timedelta(days=4 * n + 1))
+        it["date"] = format_datetime(now - timedelta(days=5 * n + 1))
     follow(archive, loopback.serve("/feed/", rss(items)))
     [health] = archive.store.source_health(now)
     assert health.articles == 8
