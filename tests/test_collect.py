@@ -390,6 +390,75 @@ def test_backfill_follows_rfc5005_archives(archive: Archive, loopback: LoopbackS
     assert report.complete and report.fetched == 2 and archive.count() == 8
 
 
+def test_backfill_catches_up_after_new_posts_push_items_back(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    site = loopback.base
+    posts = [item(i, site=site) for i in range(8)]
+
+    def handle(request: Request) -> Reply:  # 4 a page; past the last, an empty feed
+        query = dict(p.split("=", 1) for p in request.query.split("&") if "=" in p)
+        n = int(query.get("paged", "1"))
+        return Reply(200, rss(posts[(n - 1) * 4 : n * 4], link=site + "/"), {})
+
+    url = loopback.route("/feed/", handle)
+    with collector(archive) as c:
+        assert c.backfill(url).complete
+    assert archive.count() == 8
+    posts[:0] = [item(-k, site=site) for k in range(1, 4)]  # 3 new posts on top
+    with collector(archive) as c:
+        again = c.backfill(url)
+    assert again.complete and archive.count() == 11
+
+
+def test_backfill_stops_at_a_web_page_without_claiming_coverage(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    site = loopback.base
+
+    def handle(request: Request) -> Reply:
+        if "paged=2" in request.query:
+            challenge = html_page(body="<h1>Just a moment...</h1>")
+            return Reply(200, challenge, {"Content-Type": "text/html"})
+        return Reply(200, rss([item(i, site=site) for i in range(3)]), {})
+
+    url = loopback.route("/feed/", handle)
+    with collector(archive) as c:
+        report = c.backfill(url)
+    assert not report.complete and report.error and "page 2" in report.stopped
+    assert archive.store.coverage(state_of(archive, url).id) == []
+    assert archive.count() == 3
+
+
+def test_backfill_of_a_feed_without_older_pages_claims_nothing(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    items = [item(i, site=loopback.base) for i in range(3)]
+    url = loopback.serve("/latest.xml", rss(items, generator=None))
+    with collector(archive) as c:
+        report = c.backfill(url)
+    assert not report.complete and "no older pages" in report.stopped
+    assert archive.store.coverage(state_of(archive, url).id) == []
+
+
+def test_backfill_stops_when_archive_links_loop(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    site = loopback.base
+    prev = '<atom:link rel="prev-archive" href="{}"/>'
+    for here, there, n in (("/a", "/b", 0), ("/b", "/a", 5)):
+        body = rss(
+            [item(i, site=site) for i in range(n, n + 3)],
+            generator=None,
+            extra=prev.format(site + there),
+        )
+        loopback.serve(here, body)
+    with collector(archive) as c:
+        report = c.backfill(loopback.url("/a"))
+    assert "loop" in report.stopped and not report.complete
+    assert len(loopback.requests) == 2
+
+
 # -- full text ---------------------------------------------------------------------------------
 
 

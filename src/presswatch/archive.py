@@ -201,11 +201,11 @@ class Archive:
         location: str,
         kind: str,
         shown: str,
-        after: Callable[[int], None] | None = None,
+        after: Callable[[int, bool], None] | None = None,
     ) -> IngestReport:
         """Store one document in one transaction: all of its articles or, on failure, none,
-        with the failed read recorded on its own. `after(fetch_id)` runs in the same
-        transaction (the collector records the HTTP side of the fetch there)."""
+        with the failed read recorded on its own. `after(fetch_id, stored)` runs in the
+        same transaction (the collector records the HTTP side and the schedule there)."""
         store, now = self.store, self._clock()
         parsed = prepared.parsed
         if parsed is None:
@@ -234,7 +234,7 @@ class Archive:
                     now=self._clock(),
                 )
                 if after is not None:
-                    after(fetch_id)
+                    after(fetch_id, True)
         except Exception as exc:  # one bad document never stops the others
             error = (
                 str(exc)
@@ -259,7 +259,7 @@ class Archive:
         shown: str,
         error: str,
         started: datetime,
-        after: Callable[[int], None] | None = None,
+        after: Callable[[int, bool], None] | None = None,
     ) -> IngestReport:
         with self.store.transaction():
             fetch_id = self.store.record_failed_fetch(
@@ -272,7 +272,7 @@ class Archive:
                 now=self._clock(),
             )
             if after is not None:
-                after(fetch_id)
+                after(fetch_id, False)
         title = prepared.parsed.title if prepared.parsed else None
         return IngestReport(shown, "failed", error=error, feed_title=title)
 

@@ -9,6 +9,7 @@ complete coverage for the source.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +59,7 @@ async def walk_back(
     counts, fetched, skipped, pages = IngestCounts(), 0, 0, 0
     oldest: datetime | None = None
     previous_keys: frozenset[str] = frozenset()
+    visited: set[str] = set()
     address: str | None = state.fetch_url
     number = 1
     stopped, complete, error = "", False, None
@@ -65,11 +67,15 @@ async def walk_back(
         if number > max_pages:
             stopped = f"stopped after {max_pages} pages (the most one backfill reads)"
             break
+        if address in visited:
+            stopped = "stopped: the site's older-page links loop back to a page already read"
+            break
+        visited.add(address)
         if number > 1 and address in seen:
             skipped += 1
             older = seen[address]
             if older is None:
-                stopped, complete = "reached the first page, read before", True
+                stopped, complete = "reached the oldest page, read before", True
                 break
             address, number = older, number + 1
             continue
@@ -81,21 +87,18 @@ async def walk_back(
             error = result.error or f"the server answered {result.status}"
             stopped = f"stopped at page {number}: {error}"
             break
+        visited.add(result.final_url)
         prepared = await c._parse(
             result.body, state.location, result.content_type, keep_entries=True
         )
         parsed = prepared.parsed
-        if parsed is None:
-            if number > 1:
-                stopped, complete = f"reached the end (page {number} is not a feed)", True
-            else:
-                error = prepared.error
-                stopped = f"the feed could not be read: {error}"
+        if parsed is None:  # a challenge or error page is not the end of the archive
+            error = prepared.error or "could not be read"
+            stopped = f"stopped at page {number}: it is not a feed ({error})"
             break
         articles = list(prepared.articles)
-        if number > 1 and not articles:
+        if number > 1 and not articles:  # the end; not remembered, as posts may fill it
             stopped, complete = f"reached the end (page {number} is empty)", True
-            await c._db(_page_seen, c, state, address, number, result, [], 0, None)
             break
         keys = frozenset(a.key for a in articles)
         if number > 1 and keys == previous_keys:
@@ -111,6 +114,10 @@ async def walk_back(
         )
         if on_page is not None:
             on_page(number, address, report)
+        if report.status == "failed":  # never remembered as read: the next backfill retries
+            error = report.error
+            stopped = f"stopped at page {number}: {error}"
+            break
         counts += report.counts
         fetched += number > 1
         dates = [a.published for a in articles if a.published is not None]
@@ -122,14 +129,17 @@ async def walk_back(
                 _page_seen, c, state, address, number, result, dates, report.counts.new, older
             )
         if c.full_text:
-            pages += await fetch_full_text(c, client, articles)
+            with contextlib.suppress(Exception):  # the articles are stored; their pages wait
+                pages += await fetch_full_text(c, client, articles)
         if until is not None and dates and min(dates) < until:
             stopped, complete = f"reached {until:%Y-%m-%d}, the date asked", True
             break
         previous_keys = keys
         if older is None:
-            stopped = "reached the first page" if number > 1 else "the feed has no older pages"
-            complete = True
+            if number > 1:
+                stopped, complete = "reached the oldest page", True
+            else:
+                stopped = "the feed offers no older pages: only its latest items can be read"
             break
         address, number = older, number + 1
     if complete:

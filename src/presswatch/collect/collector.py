@@ -132,19 +132,22 @@ class Collector:
             context.set_forkserver_preload(["presswatch.pipeline"])
             self._pool = ProcessPoolExecutor(self._workers, mp_context=context)
 
-    def _client(self) -> HttpClient:
-        return HttpClient(self.settings, backoff=self.store.host_backoff(self._now()))
+    async def _client(self) -> HttpClient:
+        self._robots_locks = {}  # asyncio locks belong to one event loop
+        backoff = await self._db(self.store.host_backoff, self._now())
+        return HttpClient(self.settings, backoff=backoff)
 
     async def _session(self, work: Callable[[HttpClient], Awaitable[T]]) -> T:
-        async with self._client() as client:
+        async with await self._client() as client:
             try:
                 return await work(client)
             finally:
                 await self._db(self.store.save_host_backoff, client.backoff())
 
     def _finish(self) -> None:
-        """Bring the search index up to date with what was stored."""
-        self.archive.search_service.catch_up(wait=False)
+        """Bring the search index up to date with what was stored (on the writer thread,
+        after any write still in flight)."""
+        self._writer.submit(self.archive.search_service.catch_up, wait=False).result()
 
     # -- update -------------------------------------------------------------------------
 
@@ -172,17 +175,30 @@ class Collector:
             try:
                 report = await self._update_one(client, state)
             except Exception as exc:  # a bug on one source never stops the others
-                report = UpdateReport(
-                    state.location,
-                    state.fetch_url,
-                    "error",
-                    error=f"could not be updated: {type(exc).__name__}: {exc}",
-                )
+                report = await self._crashed(state, exc)
             if on_report is not None:
                 on_report(report)
             return report
 
         return list(await asyncio.gather(*(one(s) for s in states)))
+
+    async def _crashed(self, state: SourceState, exc: Exception) -> UpdateReport:
+        """A check that failed unexpectedly is still scheduled like any failure, so `run`
+        does not ask the source again at once."""
+        error = f"could not be updated: {type(exc).__name__}: {exc}"
+        streak = state.error_streak + 1
+        when, why = next_check(
+            self._now(), outcome="error", error_streak=streak, bounds=self.bounds, rng=self._rng
+        )
+        with contextlib.suppress(Exception):  # the archive itself failing: the report says so
+            await self._db(
+                self.store.update_source,
+                state.id,
+                error_streak=streak,
+                next_check_at=when,
+                schedule_reason=why,
+            )
+        return UpdateReport(state.location, state.fetch_url, "error", error=error, next_check=when)
 
     async def _update_one(self, client: HttpClient, state: SourceState) -> UpdateReport:
         started = self._now()
@@ -212,12 +228,16 @@ class Collector:
             return await self._db(self._record_error, state, result, started, prepared)
         report = await self._db(self._record_feed, state, result, prepared, started)
         if self.full_text and report.status in ("ok", "partial"):
-            articles = list(prepared.articles)
-            report = replace(report, pages=await fetch_full_text(self, client, articles))
+            try:
+                pages = await fetch_full_text(self, client, list(prepared.articles))
+            except Exception as exc:  # the feed itself was stored: say so, and go on
+                problem = f"article pages not read: {type(exc).__name__}: {exc}"
+                return replace(report, problems=(*report.problems, problem))
+            report = replace(report, pages=pages)
         return report
 
-    def _http_record(self, purpose: str, result: FetchResult) -> Callable[[int], None]:
-        def record(fetch_id: int) -> None:
+    def _http_record(self, purpose: str, result: FetchResult) -> Callable[[int, bool], None]:
+        def record(fetch_id: int, stored: bool) -> None:
             self.store.set_fetch_http(
                 fetch_id,
                 purpose=purpose,
@@ -273,6 +293,7 @@ class Collector:
     ) -> UpdateReport:
         store = self.store
         when, why = self._schedule(state, "not-modified", result)
+        moved = _moved(state, result)
         with store.transaction():
             fetch_id = store.begin_fetch(state.id, started)
             store.finish_fetch(
@@ -285,7 +306,7 @@ class Collector:
                 counts=IngestCounts(),
                 now=self._now(),
             )
-            self._http_record("feed", result)(fetch_id)
+            self._http_record("feed", result)(fetch_id, True)
             store.update_source(
                 state.id,
                 error_streak=0,
@@ -296,6 +317,7 @@ class Collector:
                 # a 304 may carry fresher validators; keep the old ones otherwise
                 etag=result.etag or state.etag,
                 last_modified=result.last_modified or state.last_modified,
+                **({"url": moved} if moved else {}),
             )
         return UpdateReport(
             state.location,
@@ -304,6 +326,7 @@ class Collector:
             http_status=304,
             next_check=when,
             schedule_reason=why,
+            moved_to=moved,
         )
 
     def _record_error(
@@ -341,7 +364,7 @@ class Collector:
                 started_at=started,
                 now=self._now(),
             )
-            self._http_record("feed", result)(fetch_id)
+            self._http_record("feed", result)(fetch_id, False)
             store.update_source(state.id, **changes)
         return UpdateReport(
             state.location,
@@ -356,62 +379,50 @@ class Collector:
     def _record_feed(
         self, state: SourceState, result: FetchResult, prepared: Prepared, started: datetime
     ) -> UpdateReport:
+        """Articles, fetch record, validators and next check in one transaction."""
         assert prepared.parsed is not None
+        hints = hints_from_feed(prepared.parsed)
+        moved = _moved(state, result)
+        planned: list[tuple[datetime, str]] = []
+
+        def after(fetch_id: int, stored: bool) -> None:
+            self._http_record("feed", result)(fetch_id, stored)
+            if stored:
+                fresh = self.store.source_state(state.id) or state
+                when, why = self._schedule(fresh, "ok", result, hints=hints)
+                changes: dict[str, Any] = {
+                    "error_streak": 0,
+                    "retired_at": None,
+                    "retired_reason": None,
+                    "etag": result.etag,
+                    "last_modified": result.last_modified,
+                }
+                if moved:  # confirmed: the new address answered with a feed
+                    changes["url"] = moved
+            else:
+                streak = state.error_streak + 1
+                when, why = self._schedule(state, "error", result, streak=streak)
+                changes = {"error_streak": streak}
+            self.store.update_source(state.id, next_check_at=when, schedule_reason=why, **changes)
+            planned.append((when, why))
+
         report = self.archive._store(
-            prepared,
-            location=state.location,
-            kind="url",
-            shown=state.location,
-            after=self._http_record("feed", result),
+            prepared, location=state.location, kind="url", shown=state.location, after=after
         )
-        if report.status == "failed":
-            return self._failed_store(state, result, report)
-        fresh = self.store.source_state(state.id) or state
-        moved = result.permanent_url if result.permanent_url != state.fetch_url else None
-        when, why = self._schedule(
-            fresh, "ok", result, hints=hints_from_feed(prepared.parsed), feed_id=fresh.feed_id
-        )
-        changes: dict[str, Any] = {
-            "error_streak": 0,
-            "retired_at": None,
-            "retired_reason": None,
-            "etag": result.etag,
-            "last_modified": result.last_modified,
-            "next_check_at": when,
-            "schedule_reason": why,
-        }
-        if moved:  # confirmed: the new address answered with a feed
-            changes["url"] = moved
-        self.store.update_source(state.id, **changes)
+        when, why = planned[-1] if planned else (None, None)
+        failed = report.status == "failed"
         return UpdateReport(
             state.location,
             state.fetch_url,
-            report.status,
+            "error" if failed else report.status,
+            error=report.error,
             http_status=result.status,
             feed_title=report.feed_title,
             counts=report.counts,
             next_check=when,
             schedule_reason=why,
-            moved_to=moved,
+            moved_to=None if failed else moved,
             problems=report.problems,
-        )
-
-    def _failed_store(
-        self, state: SourceState, result: FetchResult, report: IngestReport
-    ) -> UpdateReport:
-        streak = state.error_streak + 1
-        when, why = self._schedule(state, "error", result, streak=streak)
-        self.store.update_source(
-            state.id, error_streak=streak, next_check_at=when, schedule_reason=why
-        )
-        return UpdateReport(
-            state.location,
-            state.fetch_url,
-            "error",
-            error=report.error,
-            http_status=result.status,
-            next_check=when,
-            schedule_reason=why,
         )
 
     # -- one-off fetch (ingest URL) -----------------------------------------------------
@@ -444,7 +455,7 @@ class Collector:
                         started_at=started,
                         now=self._now(),
                     )
-                    self._http_record("feed", result)(fetch_id)
+                    self._http_record("feed", result)(fetch_id, False)
 
             await self._db(failed)
             return IngestReport(url, "failed", error=error)
@@ -570,6 +581,10 @@ class Collector:
     ) -> BackfillReport:
         """Read a feed's older pages (WordPress ?paged=N, RFC 5005 prev-archive) back to the
         start of the feed, or to `until`."""
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(
+                f"{url} is not a web address: backfill reads a feed's older pages over http(s)"
+            )
         try:
             return asyncio.run(
                 self._session(
@@ -598,7 +613,7 @@ class Collector:
                 on_report(report)
 
         try:
-            async with self._client() as client:
+            async with await self._client() as client:
                 while not stop.is_set():
                     due = await self._db(self.store.due_sources, self._now())
                     if due:
@@ -612,7 +627,7 @@ class Collector:
                             await asyncio.gather(round_, return_exceptions=True)
                             break
                         await self._db(self.store.save_host_backoff, client.backoff())
-                        await self._db(self._finish)
+                        await self._db(self.archive.search_service.catch_up, wait=False)
                         continue
                     upcoming = await self._db(self.store.next_due)
                     wait = idle
@@ -622,8 +637,14 @@ class Collector:
                         await asyncio.wait_for(stop.wait(), timeout=wait)
                 await self._db(self.store.save_host_backoff, client.backoff())
         finally:
-            await self._db(self._finish)
+            await self._db(self.archive.search_service.catch_up, wait=False)
         return checks
+
+
+def _moved(state: SourceState, result: FetchResult) -> str | None:
+    """The feed's new address, when every redirect on the way was permanent."""
+    moved = result.permanent_url
+    return moved if moved and moved != state.fetch_url else None
 
 
 def _not_a_feed_hint(error: str, result: FetchResult) -> str:
