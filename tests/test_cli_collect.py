@@ -87,6 +87,16 @@ def test_a_failing_source_shows_in_sources(db: Path, loopback: LoopbackServer) -
     assert run("sources", "nothing-like-this", db=db).returncode == 2
 
 
+def test_update_leaves_file_sources_to_ingest(db: Path, tmp_path: Path) -> None:
+    feed = tmp_path / "bbc.xml"
+    feed.write_bytes(rss([item(0, site="https://example.test")]))
+    assert run("ingest", str(feed), db=db).returncode == 0
+    refused = run("update", "--source", "bbc", db=db)
+    assert refused.returncode == 2 and "presswatch ingest" in refused.stderr
+    [row] = json.loads(run("sources", "--format", "json", db=db).stdout)
+    assert row["last_status"] == "ok" and row["error_streak"] == 0
+
+
 def test_private_addresses_are_refused_by_default(db: Path, loopback: LoopbackServer) -> None:
     site(loopback)
     for url in (

@@ -287,6 +287,31 @@ def test_discovery_from_a_page_follows_the_linked_feed(
     assert archive.count() == 5
 
 
+def test_discovery_prefers_the_feed_of_the_page_named(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    """A WordPress tag page lists the whole site's feed first; the tag's own is wanted."""
+    wp_feed(loopback)
+    tag = loopback.serve("/tag/csto/feed/", rss([item(i, site=loopback.base) for i in range(2)]))
+    links = (
+        '<link rel="alternate" type="application/rss+xml" title="Site &raquo; Feed" '
+        'href="/feed/">'
+        '<link rel="alternate" type="application/rss+xml" title="Site &raquo; Comments Feed" '
+        'href="/tag/csto/comments/feed/">'
+        '<link rel="alternate" type="application/rss+xml" title="Site &raquo; CSTO Tag Feed" '
+        'href="/tag/csto/feed/">'
+    )
+    page = loopback.serve("/tag/csto/", html_page(links), content_type="text/html")
+    with collector(archive) as c:
+        [report] = c.add([page])
+    assert report.source == tag
+    assert [f.url for f in report.discovery.feeds] == [
+        tag,
+        loopback.url("/feed/"),
+        loopback.url("/tag/csto/comments/feed/"),
+    ]
+
+
 def test_discovery_tries_the_common_paths(archive: Archive, loopback: LoopbackServer) -> None:
     feed = wp_feed(loopback)
     page = loopback.serve("/", html_page(), content_type="text/html")
@@ -441,9 +466,7 @@ def test_backfill_of_a_feed_without_older_pages_claims_nothing(
     assert archive.store.coverage(state_of(archive, url).id) == []
 
 
-def test_backfill_stops_when_archive_links_loop(
-    archive: Archive, loopback: LoopbackServer
-) -> None:
+def test_backfill_stops_when_archive_links_loop(archive: Archive, loopback: LoopbackServer) -> None:
     site = loopback.base
     prev = '<atom:link rel="prev-archive" href="{}"/>'
     for here, there, n in (("/a", "/b", 0), ("/b", "/a", 5)):
@@ -495,6 +518,33 @@ def test_robots_txt_is_respected_for_pages(archive: Archive, loopback: LoopbackS
 def test_full_articles_are_not_fetched_again(archive: Archive, loopback: LoopbackServer) -> None:
     follow(archive, wp_feed(loopback))
     assert not [r for r in loopback.requests if r.route.startswith("/news/")]
+
+
+def test_a_failed_page_is_not_asked_for_on_every_check(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    url = loopback.serve("/feed/", rss([item(0, site=loopback.base, summary_only=True)]))
+    loopback.serve("/news/story-0/", b"no", status=403, content_type="text/plain")
+    state = follow(archive, url)
+    for _ in range(3):
+        update(archive, state)
+    assert len(loopback.hits("/news/story-0/")) == 1
+    [article] = list(archive.articles())
+    page = archive.store.get_page(article.id)
+    assert page is not None and page.status == "error" and page.http_status == 403
+
+
+def test_an_unreadable_robots_txt_is_not_taken_as_a_refusal(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    url = loopback.serve("/feed/", rss([item(0, site=loopback.base, summary_only=True)]))
+    loopback.serve("/robots.txt", b"busy", status=503, content_type="text/plain")
+    loopback.serve("/news/story-0/", article_page(0), content_type="text/html")
+    follow(archive, url)
+    assert not loopback.hits("/news/story-0/")  # nothing fetched while the rules are unknown
+    [article] = list(archive.articles())
+    page = archive.store.get_page(article.id)
+    assert page is not None and page.status == "error" and "try again" in (page.error or "")
 
 
 # -- OPML and one-off fetches ------------------------------------------------------------------

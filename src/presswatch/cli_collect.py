@@ -125,7 +125,13 @@ def _pick(store: Any, names: tuple[str, ...], everything: bool, now: datetime) -
             found = store.find_sources(name)
             if not found:
                 raise UsageError(f"no source matches {name!r}: see presswatch sources")
-            chosen.update((s.id, s) for s in found)
+            web = [s for s in found if s.kind == "url"]
+            if not web:
+                raise UsageError(
+                    f"{name!r} names only files or standard input, which are read with "
+                    "presswatch ingest; update checks sources on the web"
+                )
+            chosen.update((s.id, s) for s in web)
         return list(chosen.values())
     if everything:
         return list(store.source_states())

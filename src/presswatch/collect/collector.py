@@ -89,7 +89,7 @@ class Collector:
         self._rng = rng or random.Random()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="presswatch-writer")
         self._pool: ProcessPoolExecutor | None = None
-        self._robots: dict[str, Robots] = {}
+        self._robots: dict[str, tuple[Robots, bool, datetime]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     def close(self) -> None:

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 
 from presswatch.errors import PresswatchError
 from presswatch.fetch.client import FetchResult, HttpClient
-from presswatch.fetch.discover import FoundFeed, common_paths, linked_feeds, looks_like_html
+from presswatch.fetch.discover import (
+    FoundFeed,
+    common_paths,
+    linked_feeds,
+    looks_like_html,
+    ranked,
+)
 from presswatch.formats import parse_feed
 
 if TYPE_CHECKING:
@@ -40,7 +46,7 @@ async def discover(c: Collector, client: HttpClient, url: str) -> Discovery:
             address = result.permanent_url or url
             feed = FoundFeed(address, result.content_type, title or None, "the address itself")
             return Discovery(url, (feed,), address)
-    linked = linked_feeds(result.body, result.final_url)
+    linked = ranked(linked_feeds(result.body, result.final_url), result.final_url)
     for candidate in linked:
         checked = await client.fetch(candidate.url)
         if checked.ok and await _feed_title(c, checked) is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from presswatch.extract.page import EXTRACTOR, extract_page
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 MAX_PAGES_PER_FEED = 50  # article pages fetched for full text per feed fetch
 ROBOTS_AGENT = "presswatch"
+ROBOTS_KEPT = timedelta(hours=24)  # RFC 9309: a cached robots.txt is good for a day
 
 
 async def fetch_full_text(c: Collector, client: HttpClient, articles: Sequence[Article]) -> int:
@@ -32,7 +34,7 @@ async def fetch_full_text(c: Collector, client: HttpClient, articles: Sequence[A
     if not wanted:
         return 0
     ids = await c._db(c.store.article_ids_for_keys, [a.key for a in wanted])
-    done = await c._db(c.store.articles_with_pages, list(ids.values()))
+    done = await c._db(c.store.articles_with_pages, list(ids.values()), c._now())
     todo = [
         (ids[a.key], a.url) for a in wanted if a.key in ids and ids[a.key] not in done and a.url
     ][:MAX_PAGES_PER_FEED]
@@ -41,16 +43,14 @@ async def fetch_full_text(c: Collector, client: HttpClient, articles: Sequence[A
 
 
 async def _page(c: Collector, client: HttpClient, article_id: int, url: str) -> int:
-    robots = await _robots_for(c, client, url)
+    robots, readable = await _robots_for(c, client, url)
     now = c._now()
     if not robots.allows(url):
-        page = PageRecord(
-            url,
-            now,
-            "robots",
-            error="the site's robots.txt asks robots not to fetch this page",
-        )
-        await c._db(c.store.save_page, article_id, page)
+        if readable:
+            why, status = "the site's robots.txt asks robots not to fetch this page", "robots"
+        else:  # a passing problem: asked again later, never taken as the site's answer
+            why, status = "the site's robots.txt could not be read; will try again", "error"
+        await c._db(c.store.save_page, article_id, PageRecord(url, now, status, error=why))
         return 0
     result = await client.fetch(url, accept=PAGE_ACCEPT)
     if not result.ok:
@@ -94,13 +94,17 @@ async def _page(c: Collector, client: HttpClient, article_id: int, url: str) -> 
     return 1
 
 
-async def _robots_for(c: Collector, client: HttpClient, url: str) -> Robots:
+async def _robots_for(c: Collector, client: HttpClient, url: str) -> tuple[Robots, bool]:
+    """The site's rules, and whether they are its answer (False: it could not be read)."""
     where = robots_url(url)
     lock = c._robots_locks.setdefault(where, asyncio.Lock())
     async with lock:
-        if where not in c._robots:
+        held = c._robots.get(where)
+        if held is None or c._now() - held[2] > ROBOTS_KEPT:
             result = await client.fetch(where, accept="text/plain, */*;q=0.5")
             status = result.status if result.error_kind in (None, "http") else None
             text = result.body.decode("utf-8", "replace") if result.ok else ""
-            c._robots[where] = robots_from_status(status, text, ROBOTS_AGENT)
-        return c._robots[where]
+            readable = status is not None and status < 500 and status != 429
+            held = (robots_from_status(status, text, ROBOTS_AGENT), readable, c._now())
+            c._robots[where] = held
+        return held[0], held[1]

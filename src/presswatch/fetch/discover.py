@@ -94,6 +94,27 @@ def linked_feeds(html: bytes, page_url: str) -> list[FoundFeed]:
     return found + comments
 
 
+def is_comment_feed(feed: FoundFeed) -> bool:
+    return bool(feed.title and _COMMENTS_TITLE.search(feed.title)) or bool(
+        _COMMENTS_HREF.search(feed.url)
+    )
+
+
+def ranked(feeds: list[FoundFeed], page_url: str) -> list[FoundFeed]:
+    """Article feeds before comment feeds; among them, feeds under the page's own path
+    first: a tag or section page's feed (/tag/csto/feed/) before the whole site's."""
+    base = urlsplit(page_url).path
+    if not base.endswith("/"):
+        base = base.rsplit("/", 1)[0] + "/"
+
+    def key(feed: FoundFeed) -> tuple[bool, bool]:
+        path = urlsplit(feed.url).path
+        under = base != "/" and path.startswith(base)
+        return (is_comment_feed(feed), not under)
+
+    return sorted(feeds, key=key)
+
+
 def common_paths(page_url: str) -> list[str]:
     """Candidate feed URLs to probe when the page links none: /feed/, /rss, /atom.xml,
     /feed.json, /index.xml... under the page's own path first, then the site root.

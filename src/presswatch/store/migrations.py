@@ -398,6 +398,7 @@ def _v4(conn: Connection) -> None:
         Column("language", CleanText),
         Column("text", CleanText),
         Column("html", CleanText),
+        Column("attempts", Integer, nullable=False, server_default="1"),
     )
     for name in ("hosts", "source_pages", "coverage", "article_pages"):
         md.tables[name].create(conn)

@@ -84,6 +84,8 @@ FETCH_COLUMNS = (
     fetches.c.new,
 )
 _IN_CHUNK = 500
+PAGE_ATTEMPTS = 3  # an article page that failed this often is not asked for again
+PAGE_RETRY = timedelta(hours=6)  # nor sooner than this after a failure
 
 
 class PollingTables:
@@ -275,7 +277,7 @@ class PollingTables:
             ranges: dict[int, list[tuple[datetime | None, datetime]]] = {}
             for row in conn.execute(
                 select(coverage.c.source_id, coverage.c.start, coverage.c.end).order_by(
-                    coverage.c.source_id, coverage.c.start
+                    coverage.c.source_id, coverage.c.start.nulls_first()
                 )
             ):
                 ranges.setdefault(row.source_id, []).append((row.start, row.end))
@@ -322,18 +324,24 @@ class PollingTables:
         return {row.host: row.backoff_until for row in rows}
 
     def save_host_backoff(self, backoff: Mapping[str, datetime]) -> None:
-        def work(conn: Connection) -> None:
-            conn.execute(delete(hosts))
-            if backoff:
-                conn.execute(
-                    insert(hosts),
-                    [
-                        {"host": h, "backoff_until": t, "reason": "asked us to wait"}
-                        for h, t in backoff.items()
-                    ],
-                )
+        """Keep the hosts this session was asked to wait for (other runs' stay)."""
 
-        self._write(work)
+        def work(conn: Connection) -> None:
+            for host, until in backoff.items():
+                done = conn.execute(
+                    update(hosts)
+                    .where(hosts.c.host == host)
+                    .values(backoff_until=until, reason="asked us to wait")
+                ).rowcount
+                if not done:
+                    conn.execute(
+                        insert(hosts).values(
+                            host=host, backoff_until=until, reason="asked us to wait"
+                        )
+                    )
+
+        if backoff:
+            self._write(work)
 
     # -- backfill -----------------------------------------------------------------------
 
@@ -388,7 +396,7 @@ class PollingTables:
             rows = conn.execute(
                 select(coverage.c.start, coverage.c.end, coverage.c.how)
                 .where(coverage.c.source_id == source_id)
-                .order_by(coverage.c.start)
+                .order_by(coverage.c.start.nulls_first())
             ).all()
         return [(r.start, r.end, r.how) for r in rows]
 
@@ -463,16 +471,22 @@ class PollingTables:
                 )
         return found
 
-    def articles_with_pages(self, ids: Sequence[int]) -> set[int]:
-        """Of `ids`, those whose page was already fetched (successfully or for good)."""
+    def articles_with_pages(self, ids: Sequence[int], now: datetime) -> set[int]:
+        """Of `ids`, those whose page needs no fetch now: read, refused for good, tried
+        too often, or failed too recently to try again."""
         found: set[int] = set()
+        recent = now - PAGE_RETRY
         with self._failures(), self._read() as conn:
             for chunk in _chunks(list(ids)):
                 found.update(
                     conn.execute(
                         select(article_pages.c.article_id).where(
                             article_pages.c.article_id.in_(chunk),
-                            article_pages.c.status.in_(("ok", "no-text", "robots")),
+                            or_(
+                                article_pages.c.status.in_(("ok", "no-text", "robots")),
+                                article_pages.c.attempts >= PAGE_ATTEMPTS,
+                                article_pages.c.fetched_at > recent,
+                            ),
                         )
                     ).scalars()
                 )
@@ -499,15 +513,17 @@ class PollingTables:
 
         def work(conn: Connection) -> None:
             held = conn.execute(
-                select(article_pages.c.status).where(article_pages.c.article_id == article_id)
-            ).scalar()
+                select(article_pages.c.status, article_pages.c.attempts).where(
+                    article_pages.c.article_id == article_id
+                )
+            ).first()
             if held is None:
                 conn.execute(insert(article_pages).values(article_id=article_id, **values))
-            elif page.status == "ok" or held != "ok":
+            elif page.status == "ok" or held.status != "ok":
                 conn.execute(
                     update(article_pages)
                     .where(article_pages.c.article_id == article_id)
-                    .values(**values)
+                    .values(**values, attempts=held.attempts + 1)
                 )
 
         self._write(work)

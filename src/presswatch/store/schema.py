@@ -273,6 +273,7 @@ article_pages = Table(
     Column("language", CleanText),
     Column("text", CleanText),
     Column("html", CleanText),
+    Column("attempts", Integer, nullable=False, server_default="1"),
 )
 
 schema_version = Table(
