@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PARALLEL_PARSE_FROM = 8  # feeds in one update before parsing moves to worker processes
+IN_FLIGHT = 128  # checks under way at once (bounds the bodies held in memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +172,13 @@ class Collector:
         states: Sequence[SourceState],
         on_report: Callable[[UpdateReport], None] | None,
     ) -> list[UpdateReport]:
+        # fetched bodies wait for the one writer: hold only so many checks at once
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
         async def one(state: SourceState) -> UpdateReport:
             try:
-                report = await self._update_one(client, state)
+                async with gate:
+                    report = await self._update_one(client, state)
             except Exception as exc:  # a bug on one source never stops the others
                 report = await self._crashed(state, exc)
             if on_report is not None:
