@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from presswatch.collect.backfill import MAX_BACKFILL_PAGES, BackfillReport, walk_back
 from presswatch.collect.discovery import Discovery, discover
@@ -185,7 +186,9 @@ class Collector:
                 on_report(report)
             return report
 
-        return list(await asyncio.gather(*(one(s) for s in states)))
+        order = _across_hosts(states)  # the gate admits many sites, not one site's queue
+        done = dict(zip(order, await asyncio.gather(*(one(states[i]) for i in order)), strict=True))
+        return [done[i] for i in range(len(states))]
 
     async def _crashed(self, state: SourceState, exc: Exception) -> UpdateReport:
         """A check that failed unexpectedly is still scheduled like any failure, so `run`
@@ -644,6 +647,15 @@ class Collector:
         finally:
             await self._db(self.archive.search_service.catch_up, wait=False)
         return checks
+
+
+def _across_hosts(states: Sequence[SourceState]) -> list[int]:
+    """Indexes of `states` taking one source of each site in turn."""
+    by_host: dict[str, list[int]] = {}
+    for i, state in enumerate(states):
+        by_host.setdefault(urlsplit(state.fetch_url).netloc.lower(), []).append(i)
+    queues = list(by_host.values())
+    return [q[k] for k in range(max(map(len, queues), default=0)) for q in queues if k < len(q)]
 
 
 def _moved(state: SourceState, result: FetchResult) -> str | None:
