@@ -86,6 +86,7 @@ def test_add_fetches_at_once_and_304_changes_nothing(
     )
     state = follow(archive, url)
     assert archive.count() == 5 and state.subscribed
+    assert len(loopback.hits("/feed/")) == 1  # discovery's fetch is the first check
     assert state.etag == '"v1"' and state.next_check_at is not None
     report = update(archive, state)
     assert report.status == "unchanged" and report.http_status == 304

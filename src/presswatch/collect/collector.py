@@ -208,9 +208,12 @@ class Collector:
             )
         return UpdateReport(state.location, state.fetch_url, "error", error=error, next_check=when)
 
-    async def _update_one(self, client: HttpClient, state: SourceState) -> UpdateReport:
+    async def _update_one(
+        self, client: HttpClient, state: SourceState, fetched: FetchResult | None = None
+    ) -> UpdateReport:
+        """One check of one source; `fetched` is its feed just fetched (by discovery)."""
         started = self._now()
-        result = await client.fetch(
+        result = fetched or await client.fetch(
             state.fetch_url, etag=state.etag, last_modified=state.last_modified
         )
         if result.error_kind == "backoff":
@@ -526,7 +529,8 @@ class Collector:
                 state = await self._db(self.store.source_state, source_id)
                 report = replace(report, source=found.chosen, already=not new)
                 if fetch and state is not None and (new or state.last_fetch_at is None):
-                    report = replace(report, update=await self._update_one(client, state))
+                    checked = await self._update_one(client, state, found.fetched)
+                    report = replace(report, update=checked)
             if on_report is not None:
                 on_report(report)
             return report

@@ -6,7 +6,7 @@ candidate is fetched and must parse as a feed before it is chosen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from presswatch.errors import PresswatchError
@@ -32,6 +32,8 @@ class Discovery:
     feeds: tuple[FoundFeed, ...] = ()
     chosen: str | None = None
     error: str | None = None
+    # the chosen feed as it was just fetched, so following it needs no second request
+    fetched: FetchResult | None = field(default=None, compare=False, repr=False)
 
 
 async def discover(c: Collector, client: HttpClient, url: str) -> Discovery:
@@ -45,12 +47,13 @@ async def discover(c: Collector, client: HttpClient, url: str) -> Discovery:
         if title is not None:
             address = result.permanent_url or url
             feed = FoundFeed(address, result.content_type, title or None, "the address itself")
-            return Discovery(url, (feed,), address)
+            return Discovery(url, (feed,), address, fetched=result)
     linked = ranked(linked_feeds(result.body, result.final_url), result.final_url)
     for candidate in linked:
         checked = await client.fetch(candidate.url)
         if checked.ok and await _feed_title(c, checked) is not None:
-            return Discovery(url, tuple(linked), checked.permanent_url or candidate.url)
+            chosen = checked.permanent_url or candidate.url
+            return Discovery(url, tuple(linked), chosen, fetched=checked)
     for path in common_paths(result.final_url):
         if path in {f.url for f in linked}:
             continue
@@ -60,7 +63,7 @@ async def discover(c: Collector, client: HttpClient, url: str) -> Discovery:
         title = await _feed_title(c, checked)
         if title is not None:
             feed = FoundFeed(path, checked.content_type, title or None, "common path")
-            return Discovery(url, (*linked, feed), checked.permanent_url or path)
+            return Discovery(url, (*linked, feed), checked.permanent_url or path, fetched=checked)
     if linked:
         return Discovery(
             url, tuple(linked), error="the page links feeds, but none of them could be read"
