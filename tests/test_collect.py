@@ -498,6 +498,9 @@ def test_summary_only_items_get_their_page_text(archive: Archive, loopback: Loop
     assert story.text_from == "page" and "peacekeepers after Tokayev" in story.shown_text
     assert "[…]" in story.text  # the feed's own text is kept beside it
     assert "Home" not in story.shown_text and "Copyright" not in story.shown_text
+    detail = archive.article(story.id)
+    assert detail.page is not None and detail.page.status == "ok"
+    assert detail.page.url == loopback.url("/news/story-0/") and detail.page.extractor
     found = archive.search("peacekeepers")
     assert found.total == 2
     assert loopback.hits("/robots.txt")

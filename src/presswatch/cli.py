@@ -268,6 +268,7 @@ def _detail_record(d: ArticleDetail) -> dict[str, Any]:
     record["feeds"] = [_jsonable(f) for f in d.feeds]
     record["fetches"] = [_jsonable(f) for f in d.fetches]
     record["revisions"] = [_jsonable(r) for r in d.revisions]
+    record["page"] = _jsonable(d.page) if d.page else None
     return record
 
 
@@ -307,6 +308,10 @@ def _detail_text(d: ArticleDetail) -> str:
     if d.revisions:
         lines.append(f"revisions: {len(d.revisions)} earlier version(s)")
         lines += [f"  - replaced {_when(r.replaced_at)}: {r.title}" for r in d.revisions]
+    if d.page is not None:
+        p = d.page
+        outcome = "text extracted" if p.status == "ok" else f"{p.status}: {p.error or ''}"
+        field("page", f"{p.url} (read {_when(p.fetched_at)}, {outcome})")
     if a.page_text:
         field("text", "from the article's page (the feed had only a summary)")
         lines += ["", a.page_text, "", "-- the feed's own text --", a.text or "(no text)"]

@@ -146,6 +146,7 @@ class ArticleDetail:
     feeds: tuple[FeedSighting, ...]
     fetches: tuple[FetchRecord, ...]
     revisions: tuple[RevisionRecord, ...]
+    page: PageRecord | None = None  # the article's own page, when it was fetched
 
 
 @dataclass(frozen=True, slots=True)

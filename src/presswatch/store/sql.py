@@ -527,6 +527,7 @@ class SQLStore(PollingTables):
                 .order_by(revisions.c.replaced_at, revisions.c.id)
             ).all()
         return ArticleDetail(
+            page=self.get_page(article_id),
             article=_stored(row),
             feeds=tuple(FeedSighting(*r) for r in seen),
             fetches=tuple(FetchRecord(*r) for r in runs),
