@@ -145,3 +145,21 @@ def test_absolute_links_keep_their_own_site_whatever_the_base() -> None:
     assert canonical_url("https://example.com", base) == "https://example.com/"
     assert canonical_url("https://EXAMPLE.com/a/?utm_source=x", base) == "https://example.com/a/"
     assert canonical_url("https://example.com/a", "http://[::1/") is None  # unusable base
+
+
+@pytest.mark.parametrize(
+    ("href", "base", "expected"),
+    [
+        ("feed://example.org/rss", None, "http://example.org/rss"),
+        ("feed:https://example.org/rss", None, "https://example.org/rss"),
+        ("/feed/#top", "https://example.org/tag/csto/", "https://example.org/feed/"),
+        ("javascript:alert(1)", "https://example.org/", None),
+        ("file:///etc/passwd", None, None),
+        ("http:///no-host", None, None),
+        ("", "https://example.org/", None),
+    ],
+)
+def test_web_address(href: str, base: str | None, expected: str | None) -> None:
+    from presswatch.normalize.urls import web_address
+
+    assert web_address(href, base) == expected

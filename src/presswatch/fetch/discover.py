@@ -10,10 +10,12 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
+
+from presswatch.normalize.urls import web_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ def linked_feeds(html: bytes, page_url: str) -> list[FoundFeed]:
     for el in root.iter("base"):
         href = _clean_href(el.get("href"))
         if href:
-            base = _absolute(href, page_url) or page_url
+            base = web_address(href, page_url) or page_url
             break
     found: list[FoundFeed] = []
     comments: list[FoundFeed] = []
@@ -81,7 +83,7 @@ def linked_feeds(html: bytes, page_url: str) -> list[FoundFeed]:
         title = " ".join((el.get("title") or "").split()) or None
         if not href or not _is_feed_type(mime, href, title):
             continue
-        url = _absolute(href, base)
+        url = web_address(href, base)
         if url is None or url in seen:
             continue
         seen.add(url)
@@ -248,19 +250,3 @@ def _is_feed_type(mime: str, href: str, title: str | None) -> bool:
     if mime not in LOOSE_TYPES or _NOT_FEED.search(href):
         return False
     return bool(_FEEDISH.search(href) or (title and _FEEDISH.search(title)))
-
-
-def _absolute(href: str, base: str) -> str | None:
-    low = href.lower()
-    if low.startswith("feed://"):
-        href = "http://" + href[len("feed://") :]
-    elif low.startswith("feed:"):
-        href = href[len("feed:") :]
-    try:
-        url, _ = urldefrag(urljoin(base, href))
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url

@@ -14,14 +14,13 @@ import html.entities
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from lxml import etree
 
 from presswatch.errors import PresswatchError
 from presswatch.formats.encoding import decode
 from presswatch.formats.xmlfeed import PARSER_OPTIONS
-from presswatch.normalize.urls import canonical_url
+from presswatch.normalize.urls import canonical_url, web_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +137,7 @@ def _walk(
             continue
         shown = label or xml_url
         kind = (attrs.get("type") or "").strip().lower()
-        url = _web_address(xml_url)
+        url = web_address(xml_url)
         if kind not in FEED_TYPES:
             problems.append(f"'{shown}': an outline of type '{kind}', not a feed, skipped")
         elif url is None:
@@ -153,7 +152,7 @@ def _walk(
                     Subscription(
                         url=url,
                         title=label if label != xml_url else None,
-                        html_url=_web_address(_clean(attrs.get("htmlurl"))),
+                        html_url=web_address(_clean(attrs.get("htmlurl"))),
                         collection=collection,
                     )
                 )
@@ -226,22 +225,6 @@ def _root_kind(name: str) -> str:
     if name == "html":
         return "an HTML page"
     return f"another kind of XML (its root element is <{name}>)"
-
-
-def _web_address(url: str | None) -> str | None:
-    if not url:
-        return None
-    if url.lower().startswith("feed://"):
-        url = "http://" + url[len("feed://") :]
-    elif url.lower().startswith("feed:"):
-        url = url[len("feed:") :]
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 def _clean(value: str | None) -> str | None:

@@ -60,6 +60,28 @@ _TAB_NL = str.maketrans("", "", "\t\n\r")
 _DEFAULT_PORT = {"http": "80", "https": "443"}
 
 
+def web_address(href: str | None, base: str | None = None) -> str | None:
+    """An absolute http(s) address with a host, or None. The feed: pseudo-scheme some
+    sites and subscription lists use ("feed://host/x", "feed:https://host/x") is unwrapped;
+    fragments are dropped."""
+    if not href:
+        return None
+    low = href.lower()
+    if low.startswith("feed://"):
+        href = "http://" + href[len("feed://") :]
+    elif low.startswith("feed:"):
+        href = href[len("feed:") :]
+    try:
+        url = urljoin(base, href) if base else href
+        url = url.split("#", 1)[0]
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """Return the canonical http(s) form of `url`, or None when it is not a web address.
 
