@@ -635,3 +635,43 @@ def test_sources_report_the_recent_posting_rate(archive: Archive, loopback: Loop
     [health] = archive.store.source_health(now)
     assert health.articles == 8
     assert health.per_day == pytest.approx(6 / 30)
+
+
+def test_following_a_site_end_to_end(archive: Archive, loopback: LoopbackServer) -> None:
+    """An analyst names a tag page; presswatch finds its feed, reads it, keeps it current,
+    fills in its history and reads the pages of teaser items, and all of it is searchable."""
+    site = loopback.base
+    posts = [item(i, site=site, summary_only=i % 2 == 0) for i in range(9)]
+    served = {"posts": posts}
+
+    def feed(request: Request) -> Reply:
+        query = dict(p.split("=", 1) for p in request.query.split("&") if "=" in p)
+        n = int(query.get("paged", "1"))
+        chunk = served["posts"][(n - 1) * 3 : n * 3]
+        if not chunk:
+            return Reply(404, b"gone", {"Content-Type": "text/plain"})
+        etag = f'"{n}-{len(served["posts"])}"'
+        if request.headers.get("if-none-match") == etag:
+            return Reply(304, b"", {"ETag": etag})
+        return Reply(200, rss(chunk, link=site + "/"), {"ETag": etag})
+
+    tag_feed = loopback.route("/tag/csto/feed/", feed)
+    links = f'<link rel="alternate" type="application/rss+xml" href="{tag_feed}">'
+    loopback.serve("/tag/csto/", html_page(links), content_type="text/html")
+    for i in range(-1, 9):
+        loopback.serve(f"/news/story-{i}/", article_page(i), content_type="text/html")
+
+    state = follow(archive, loopback.url("/tag/csto/"))
+    assert state.location == tag_feed and archive.count() == 3
+    assert update(archive, state).status == "unchanged"
+    served["posts"] = [item(-1, site=site, summary_only=True), *posts]
+    assert update(archive, state).counts.new == 1
+    with collector(archive) as c:
+        back = c.backfill(tag_feed)
+    assert back.complete and archive.count() == 10
+    teasers = [a for a in archive.articles() if "[…]" in a.text]
+    assert teasers and all(a.text_from == "page" for a in teasers)
+    assert archive.search("peacekeepers").total == len(teasers)
+    assert archive.search("Almaty").total == 10 - len(teasers)
+    [health] = archive.store.source_health(datetime.now(UTC))
+    assert health.articles == 10 and health.state.error_streak == 0 and health.coverage
