@@ -25,6 +25,7 @@ class Request:
     headers: dict[str, str]  # lowercase names
     started: float = 0.0
     finished: float = 0.0
+    peer: int = 0  # the client's port: one per TCP connection
 
     @property
     def route(self) -> str:
@@ -124,7 +125,11 @@ class LoopbackServer:
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         request = Request(
-            h.command, h.path, {k.lower(): v for k, v in h.headers.items()}, time.monotonic()
+            h.command,
+            h.path,
+            {k.lower(): v for k, v in h.headers.items()},
+            time.monotonic(),
+            peer=h.client_address[1],
         )
         with self._lock:
             self.requests.append(request)

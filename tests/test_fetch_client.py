@@ -598,3 +598,19 @@ def test_tls_checks_the_name_while_connecting_to_the_checked_address(
     assert names == ["feeds.test", "other.test"]
     refused = fetch(f"https://feeds.test:{port}/feed", FetchSettings(hosts=hosts, ca_file=ca_file))
     assert refused.error_kind == "blocked" and len(names) == 2
+
+
+def test_each_site_keeps_its_connection_among_many_sites(loopback: LoopbackServer) -> None:
+    """A site's second feed reuses the site's connection even while 100 other sites are
+    being fetched: no new handshake per feed."""
+    loopback.serve("/feed", b"<rss/>")
+    names = {f"site-{n}.test": "127.0.0.1" for n in range(100)}
+    settings = FetchSettings(policy=LOOPBACK, hosts=names, per_host=1, total=16)
+    urls = [f"http://{name}:{loopback.port}/feed" for name in names]
+    results = fetch_all(settings, *urls, *urls)
+    assert all(r.ok for r in results)
+    by_site: dict[str, set[int]] = {}
+    for request in loopback.hits("/feed"):
+        by_site.setdefault(request.headers["host"], set()).add(request.peer)
+    assert len(by_site) == 100
+    assert all(len(peers) == 1 for peers in by_site.values())

@@ -21,6 +21,7 @@ import ipaddress
 import socket
 import ssl
 import zlib
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from contextlib import aclosing, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ MIN_RETRY_AFTER = 60.0  # seconds; a shorter Retry-After is raised to this
 # be a passing fault.
 DEFAULT_BACKOFF = {429: 600.0, 503: 300.0}
 KEEPALIVE_EXPIRY = 20.0  # seconds an idle connection is kept for reuse
+MAX_POOLS = 256  # sites whose idle connections are kept at once
 _STEP = 256 * 1024  # most bytes one decompression step may produce
 _DRAIN = 64 * 1024  # most bytes read from a body we do not keep, to reuse its connection
 _WIRE_SLACK = 1024 * 1024  # compressed bytes beyond max_bytes that may still be read
@@ -517,21 +519,45 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
 
 
 class CheckedTransport(httpx.AsyncBaseTransport):
-    """httpx's transport over an httpcore pool that connects through CheckedBackend
-    (the same request/response mapping as httpx.AsyncHTTPTransport, without proxies)."""
+    """httpx's transport over httpcore pools that connect through CheckedBackend
+    (the same request/response mapping as httpx.AsyncHTTPTransport, without proxies).
+
+    One small pool per site, so a site's kept-alive connections are reused for its next
+    feed or page instead of being closed to make room for other sites (one shared pool
+    also scans all its connections on every request). The least recently used idle
+    pools are closed beyond MAX_POOLS.
+    """
 
     def __init__(self, settings: FetchSettings) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=(
-                ssl.create_default_context(cafile=settings.ca_file)
-                if settings.ca_file
-                else httpx.create_ssl_context()
-            ),
-            max_connections=settings.total,
-            max_keepalive_connections=settings.total,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-            network_backend=CheckedBackend(settings.policy, settings.hosts),
+        self._settings = settings
+        self._ssl = (
+            ssl.create_default_context(cafile=settings.ca_file)
+            if settings.ca_file
+            else httpx.create_ssl_context()
         )
+        self._backend = CheckedBackend(settings.policy, settings.hosts)
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = (
+            OrderedDict()
+        )
+        self._busy: dict[tuple[bytes, bytes, int | None], int] = {}
+
+    def _pool(self, key: tuple[bytes, bytes, int | None]) -> httpcore.AsyncConnectionPool:
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl,
+                max_connections=self._settings.per_host,
+                max_keepalive_connections=self._settings.per_host,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+                network_backend=self._backend,
+            )
+        self._pools.move_to_end(key)
+        return pool
+
+    async def _trim(self) -> None:
+        idle = [k for k in self._pools if not self._busy.get(k)]
+        for key in idle[: max(0, len(self._pools) - MAX_POOLS)]:
+            await self._pools.pop(key).aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         core = httpcore.Request(
@@ -546,22 +572,40 @@ class CheckedTransport(httpx.AsyncBaseTransport):
             content=cast(Any, request.stream),
             extensions=request.extensions,
         )
-        with _httpx_errors():
-            response = await self._pool.handle_async_request(core)
+        key = (request.url.raw_scheme, request.url.raw_host.lower(), request.url.port)
+        await self._trim()
+        pool = self._pool(key)
+        self._busy[key] = self._busy.get(key, 0) + 1
+        try:
+            with _httpx_errors():
+                response = await pool.handle_async_request(core)
+        except BaseException:
+            self._release(key)
+            raise
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_ResponseStream(response.stream),
+            stream=_ResponseStream(response.stream, lambda: self._release(key)),
             extensions=response.extensions,
         )
 
+    def _release(self, key: tuple[bytes, bytes, int | None]) -> None:
+        left = self._busy.get(key, 1) - 1
+        if left > 0:
+            self._busy[key] = left
+        else:
+            self._busy.pop(key, None)
+
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            await pool.aclose()
 
 
 class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, done: Callable[[], None]) -> None:
         self._stream = stream
+        self._done: Callable[[], None] | None = done
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _httpx_errors():
@@ -569,8 +613,13 @@ class _ResponseStream(httpx.AsyncByteStream):
                 yield part
 
     async def aclose(self) -> None:
-        if hasattr(self._stream, "aclose"):
-            await self._stream.aclose()
+        try:
+            if hasattr(self._stream, "aclose"):
+                await self._stream.aclose()
+        finally:
+            done, self._done = self._done, None
+            if done is not None:
+                done()
 
 
 _ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
