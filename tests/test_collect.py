@@ -437,6 +437,45 @@ def test_backfill_catches_up_after_new_posts_push_items_back(
     assert again.complete and archive.count() == 11
 
 
+def test_backfill_reads_on_while_pages_bring_new_articles(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    """Six new posts with four a page: two land on page 2, which was read before."""
+    site = loopback.base
+    posts = [item(i, site=site) for i in range(8)]
+    served = {"posts": posts}
+
+    def handle(request: Request) -> Reply:
+        query = dict(p.split("=", 1) for p in request.query.split("&") if "=" in p)
+        n = int(query.get("paged", "1"))
+        chunk = served["posts"][(n - 1) * 4 : n * 4]
+        if not chunk:
+            return Reply(404, b"none", {"Content-Type": "text/plain"})
+        return Reply(200, rss(chunk, link=site + "/"), {})
+
+    url = loopback.route("/feed/", handle)
+    with collector(archive) as c:
+        assert c.backfill(url).complete
+    served["posts"] = [item(-k, site=site) for k in range(1, 7)] + posts
+    with collector(archive) as c:
+        again = c.backfill(url)
+    assert again.complete and again.counts.new == 6 and archive.count() == 14
+
+
+def test_a_missing_archive_page_is_an_error_not_the_end(
+    archive: Archive, loopback: LoopbackServer
+) -> None:
+    site = loopback.base
+    prev = f'<atom:link rel="prev-archive" href="{site}/archive/gone"/>'
+    url = loopback.serve(
+        "/current", rss([item(i, site=site) for i in range(3)], generator=None, extra=prev)
+    )
+    with collector(archive) as c:
+        report = c.backfill(url)
+    assert not report.complete and report.error and "404" in report.stopped
+    assert archive.store.coverage(state_of(archive, url).id) == []
+
+
 def test_backfill_stops_at_a_web_page_without_claiming_coverage(
     archive: Archive, loopback: LoopbackServer
 ) -> None:
@@ -538,17 +577,19 @@ def test_a_failed_page_is_not_asked_for_on_every_check(
     assert page is not None and page.status == "error" and page.http_status == 403
 
 
-def test_an_unreadable_robots_txt_is_not_taken_as_a_refusal(
+def test_pages_wait_while_robots_txt_cannot_be_read(
     archive: Archive, loopback: LoopbackServer
 ) -> None:
     url = loopback.serve("/feed/", rss([item(0, site=loopback.base, summary_only=True)]))
-    loopback.serve("/robots.txt", b"busy", status=503, content_type="text/plain")
+    loopback.serve("/robots.txt", b"oops", status=500, content_type="text/plain")
     loopback.serve("/news/story-0/", article_page(0), content_type="text/html")
-    follow(archive, url)
-    assert not loopback.hits("/news/story-0/")  # nothing fetched while the rules are unknown
+    state = follow(archive, url)
     [article] = list(archive.articles())
-    page = archive.store.get_page(article.id)
-    assert page is not None and page.status == "error" and "try again" in (page.error or "")
+    assert archive.store.get_page(article.id) is None  # not counted as an attempt
+    loopback.serve("/robots.txt", b"User-agent: *\nAllow: /\n", content_type="text/plain")
+    update(archive, state)  # the next check asks again, and reads the page
+    assert len(loopback.hits("/news/story-0/")) == 1
+    assert next(iter(archive.articles())).text_from == "page"
 
 
 # -- OPML and one-off fetches ------------------------------------------------------------------

@@ -614,3 +614,40 @@ def test_each_site_keeps_its_connection_among_many_sites(loopback: LoopbackServe
         by_site.setdefault(request.headers["host"], set()).add(request.peer)
     assert len(by_site) == 100
     assert all(len(peers) == 1 for peers in by_site.values())
+
+
+def test_pools_of_many_sites_are_trimmed_without_failing_fetches(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import presswatch.fetch.client as client_module
+
+    monkeypatch.setattr(client_module, "MAX_POOLS", 8)
+    loopback.serve("/feed", b"<rss/>")
+    names = {f"site-{n}.test": "127.0.0.1" for n in range(120)}
+    settings = FetchSettings(policy=LOOPBACK, hosts=names, per_host=1, total=32)
+    urls = [f"http://{name}:{loopback.port}/feed" for name in names]
+    results = fetch_all(settings, *urls)
+    assert [r.error for r in results if not r.ok] == []
+
+
+def test_idle_connections_are_closed(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import presswatch.fetch.client as client_module
+
+    monkeypatch.setattr(client_module, "KEEPALIVE_EXPIRY", 0.2)
+    loopback.serve("/feed", b"<rss/>")
+    names = {f"site-{n}.test": "127.0.0.1" for n in range(10)}
+    settings = FetchSettings(policy=LOOPBACK, hosts=names)
+
+    async def go() -> tuple[int, int]:
+        async with HttpClient(settings) as client:
+            await asyncio.gather(
+                *(client.fetch(f"http://{name}:{loopback.port}/feed") for name in names)
+            )
+            before = client.open_sites()
+            await asyncio.sleep(0.3)
+            await client.close_idle()
+            return before, client.open_sites()
+
+    assert run(go()) == (10, 0)

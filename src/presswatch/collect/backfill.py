@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from presswatch.collect.fulltext import fetch_full_text
 from presswatch.fetch.client import FetchResult, HttpClient
-from presswatch.fetch.paging import older_page
+from presswatch.fetch.paging import older_page, wordpress_page
 from presswatch.store.records import IngestCounts, SourceState
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ async def walk_back(
     visited: set[str] = set()
     address: str | None = state.fetch_url
     number = 1
+    by_number = False  # the address is a guessed ?paged=N, not a link the feed gave
+    fresh = True  # the last page read brought new articles: read on, even pages seen before
     stopped, complete, error = "", False, None
     while address is not None:
         if number > max_pages:
@@ -71,16 +73,17 @@ async def walk_back(
             stopped = "stopped: the site's older-page links loop back to a page already read"
             break
         visited.add(address)
-        if number > 1 and address in seen:
+        if number > 1 and address in seen and not fresh:
             skipped += 1
             older = seen[address]
             if older is None:
                 stopped, complete = "reached the oldest page, read before", True
                 break
+            by_number = older == wordpress_page(address, number + 1)
             address, number = older, number + 1
             continue
         result = await client.fetch(address)
-        if result.status in (404, 410) and number > 1:
+        if result.status in (404, 410) and number > 1 and by_number:
             stopped, complete = f"reached the end (page {number} does not exist)", True
             break
         if not result.ok:
@@ -120,6 +123,7 @@ async def walk_back(
             break
         counts += report.counts
         fetched += number > 1
+        fresh = report.counts.new > 0
         dates = [a.published for a in articles if a.published is not None]
         if dates:
             oldest = min(dates) if oldest is None else min(oldest, *dates)
@@ -141,6 +145,7 @@ async def walk_back(
             else:
                 stopped = "the feed offers no older pages: only its latest items can be read"
             break
+        by_number = older == wordpress_page(result.final_url, number + 1)
         address, number = older, number + 1
     if complete:
         start = until if until is not None and "date asked" in stopped else None

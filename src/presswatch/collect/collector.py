@@ -198,14 +198,24 @@ class Collector:
         when, why = next_check(
             self._now(), outcome="error", error_streak=streak, bounds=self.bounds, rng=self._rng
         )
+
+        def record() -> None:
+            with self.store.transaction():
+                self.store.record_failed_fetch(
+                    state.location,
+                    "url",
+                    error=error,
+                    parsed=None,
+                    raw=None,
+                    started_at=self._now(),
+                    now=self._now(),
+                )
+                self.store.update_source(
+                    state.id, error_streak=streak, next_check_at=when, schedule_reason=why
+                )
+
         with contextlib.suppress(Exception):  # the archive itself failing: the report says so
-            await self._db(
-                self.store.update_source,
-                state.id,
-                error_streak=streak,
-                next_check_at=when,
-                schedule_reason=why,
-            )
+            await self._db(record)
         return UpdateReport(state.location, state.fetch_url, "error", error=error, next_check=when)
 
     async def _update_one(
@@ -640,6 +650,7 @@ class Collector:
                             break
                         await self._db(self.store.save_host_backoff, client.backoff())
                         await self._db(self.archive.search_service.catch_up, wait=False)
+                        await client.close_idle()
                         continue
                     upcoming = await self._db(self.store.next_due)
                     wait = idle

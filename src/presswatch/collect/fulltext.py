@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 MAX_PAGES_PER_FEED = 50  # article pages fetched for full text per feed fetch
 ROBOTS_AGENT = "presswatch"
 ROBOTS_KEPT = timedelta(hours=24)  # RFC 9309: a cached robots.txt is good for a day
+ROBOTS_RETRY = timedelta(minutes=5)  # one that could not be read is asked for again soon
 
 
 async def fetch_full_text(c: Collector, client: HttpClient, articles: Sequence[Article]) -> int:
@@ -45,14 +46,15 @@ async def fetch_full_text(c: Collector, client: HttpClient, articles: Sequence[A
 async def _page(c: Collector, client: HttpClient, article_id: int, url: str) -> int:
     robots, readable = await _robots_for(c, client, url)
     now = c._now()
+    if not readable:  # a passing problem, not the site's answer: the page waits, uncounted
+        return 0
     if not robots.allows(url):
-        if readable:
-            why, status = "the site's robots.txt asks robots not to fetch this page", "robots"
-        else:  # a passing problem: asked again later, never taken as the site's answer
-            why, status = "the site's robots.txt could not be read; will try again", "error"
-        await c._db(c.store.save_page, article_id, PageRecord(url, now, status, error=why))
+        why = "the site's robots.txt asks robots not to fetch this page"
+        await c._db(c.store.save_page, article_id, PageRecord(url, now, "robots", error=why))
         return 0
     result = await client.fetch(url, accept=PAGE_ACCEPT)
+    if result.error_kind == "backoff":  # nothing was sent: not an attempt
+        return 0
     if not result.ok:
         page = PageRecord(url, now, "error", http_status=result.status, error=result.error)
         await c._db(c.store.save_page, article_id, page)
@@ -100,7 +102,8 @@ async def _robots_for(c: Collector, client: HttpClient, url: str) -> tuple[Robot
     lock = c._robots_locks.setdefault(where, asyncio.Lock())
     async with lock:
         held = c._robots.get(where)
-        if held is None or c._now() - held[2] > ROBOTS_KEPT:
+        kept = ROBOTS_KEPT if held is None or held[1] else ROBOTS_RETRY
+        if held is None or c._now() - held[2] > kept:
             result = await client.fetch(where, accept="text/plain, */*;q=0.5")
             status = result.status if result.error_kind in (None, "http") else None
             text = result.body.decode("utf-8", "replace") if result.ok else ""

@@ -20,6 +20,7 @@ import http
 import ipaddress
 import socket
 import ssl
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
@@ -59,7 +60,7 @@ MIN_RETRY_AFTER = 60.0  # seconds; a shorter Retry-After is raised to this
 # be a passing fault.
 DEFAULT_BACKOFF = {429: 600.0, 503: 300.0}
 KEEPALIVE_EXPIRY = 20.0  # seconds an idle connection is kept for reuse
-MAX_POOLS = 256  # sites whose idle connections are kept at once
+MAX_POOLS = 128  # sites whose idle connections are kept at once
 _STEP = 256 * 1024  # most bytes one decompression step may produce
 _DRAIN = 64 * 1024  # most bytes read from a body we do not keep, to reuse its connection
 _WIRE_SLACK = 1024 * 1024  # compressed bytes beyond max_bytes that may still be read
@@ -173,6 +174,14 @@ class HttpClient:
 
     async def __aenter__(self) -> HttpClient:
         return self
+
+    async def close_idle(self) -> None:
+        """Close connections kept alive longer than they are useful (between rounds)."""
+        await self._transport.close_idle()
+
+    def open_sites(self) -> int:
+        """Sites whose connections are kept open for reuse."""
+        return self._transport.open_sites()
 
     async def __aexit__(self, *exc: object) -> None:
         await self._transport.aclose()
@@ -540,6 +549,7 @@ class CheckedTransport(httpx.AsyncBaseTransport):
             OrderedDict()
         )
         self._busy: dict[tuple[bytes, bytes, int | None], int] = {}
+        self._used: dict[tuple[bytes, bytes, int | None], float] = {}
 
     def _pool(self, key: tuple[bytes, bytes, int | None]) -> httpcore.AsyncConnectionPool:
         pool = self._pools.get(key)
@@ -552,12 +562,27 @@ class CheckedTransport(httpx.AsyncBaseTransport):
                 network_backend=self._backend,
             )
         self._pools.move_to_end(key)
+        self._used[key] = time.monotonic()
         return pool
 
-    async def _trim(self) -> None:
+    def open_sites(self) -> int:
+        return len(self._pools)
+
+    async def close_idle(self) -> None:
+        """Close the pools of sites not used for KEEPALIVE_EXPIRY, and the least recently
+        used beyond MAX_POOLS. Victims leave the table before any await, so a request
+        arriving meanwhile gets a fresh pool and never a closing one."""
+        now = time.monotonic()
         idle = [k for k in self._pools if not self._busy.get(k)]
-        for key in idle[: max(0, len(self._pools) - MAX_POOLS)]:
-            await self._pools.pop(key).aclose()
+        excess = max(0, len(self._pools) - MAX_POOLS)
+        victims = [
+            k for n, k in enumerate(idle) if n < excess or now - self._used[k] > KEEPALIVE_EXPIRY
+        ]
+        pools = [self._pools.pop(k) for k in victims]
+        for key in victims:
+            self._used.pop(key, None)
+        for pool in pools:
+            await pool.aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         core = httpcore.Request(
@@ -573,9 +598,9 @@ class CheckedTransport(httpx.AsyncBaseTransport):
             extensions=request.extensions,
         )
         key = (request.url.raw_scheme, request.url.raw_host.lower(), request.url.port)
-        await self._trim()
         pool = self._pool(key)
         self._busy[key] = self._busy.get(key, 0) + 1
+        await self.close_idle()
         try:
             with _httpx_errors():
                 response = await pool.handle_async_request(core)

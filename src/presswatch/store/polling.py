@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
@@ -94,6 +95,7 @@ class PollingTables:
     _write: Callable[..., Any]
     _read: Callable[[], AbstractContextManager[Connection]]
     _failures: Callable[[], AbstractContextManager[None]]
+    _dialect: ModuleType  # sqlalchemy.dialects.sqlite or .postgresql, for ON CONFLICT
 
     # -- sources ------------------------------------------------------------------------
 
@@ -324,20 +326,23 @@ class PollingTables:
         return {row.host: row.backoff_until for row in rows}
 
     def save_host_backoff(self, backoff: Mapping[str, datetime]) -> None:
-        """Keep the hosts this session was asked to wait for (other runs' stay)."""
+        """Keep the hosts this session was asked to wait for; a later time already kept
+        (by another run) wins."""
 
         def work(conn: Connection) -> None:
             for host, until in backoff.items():
-                done = conn.execute(
-                    update(hosts)
-                    .where(hosts.c.host == host)
-                    .values(backoff_until=until, reason="asked us to wait")
-                ).rowcount
-                if not done:
+                kept = conn.execute(
+                    select(hosts.c.backoff_until).where(hosts.c.host == host)
+                ).first()
+                if kept is None:
                     conn.execute(
-                        insert(hosts).values(
-                            host=host, backoff_until=until, reason="asked us to wait"
-                        )
+                        self._dialect.insert(hosts)
+                        .values(host=host, backoff_until=until, reason="asked us to wait")
+                        .on_conflict_do_nothing(index_elements=[hosts.c.host])
+                    )
+                elif kept.backoff_until is None or kept.backoff_until < until:
+                    conn.execute(
+                        update(hosts).where(hosts.c.host == host).values(backoff_until=until)
                     )
 
         if backoff:
