@@ -60,7 +60,7 @@ MIN_RETRY_AFTER = 60.0  # seconds; a shorter Retry-After is raised to this
 # be a passing fault.
 DEFAULT_BACKOFF = {429: 600.0, 503: 300.0}
 KEEPALIVE_EXPIRY = 20.0  # seconds an idle connection is kept for reuse
-MAX_POOLS = 128  # sites whose idle connections are kept at once
+MAX_POOLS = 256  # sites whose idle connections are kept at once (at most 2 each by default)
 _STEP = 256 * 1024  # most bytes one decompression step may produce
 _DRAIN = 64 * 1024  # most bytes read from a body we do not keep, to reuse its connection
 _WIRE_SLACK = 1024 * 1024  # compressed bytes beyond max_bytes that may still be read
