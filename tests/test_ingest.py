@@ -45,3 +45,14 @@ def test_parallel_and_serial_ingest_give_the_same_archive(tmp_path: Path) -> Non
     assert broken.status == "failed" and "HTML page" in (broken.error or "")
     assert sum(r.counts.new for r in two) > 10
     assert _content(serial) == _content(parallel)
+    assert _fetch_items(serial) == _fetch_items(parallel)
+    assert sum(n for items in _fetch_items(parallel).values() for n in items) > 10
+
+
+def _fetch_items(target: str) -> dict[str, tuple[int, ...]]:
+    """Items read per source, as the fetch records say."""
+    with open_archive(target) as archive:
+        return {
+            Path(s.location).name: tuple(f.items for f in archive.store.fetch_history(s.id))
+            for s in archive.store.source_states(subscribed_only=False)
+        }

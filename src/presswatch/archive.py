@@ -232,6 +232,7 @@ class Archive:
                     raw=prepared.raw,
                     counts=counts,
                     now=self._clock(),
+                    items=prepared.items,
                 )
                 if after is not None:
                     after(fetch_id, True)

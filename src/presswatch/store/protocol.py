@@ -64,6 +64,7 @@ class Store(Protocol):
         raw: bytes | PackedRaw | None,
         counts: IngestCounts,
         now: datetime,
+        items: int | None = None,
     ) -> None: ...
 
     def record_failed_fetch(

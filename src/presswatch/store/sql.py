@@ -253,6 +253,7 @@ class SQLStore(PollingTables):
         raw: bytes | PackedRaw | None,
         counts: IngestCounts,
         now: datetime,
+        items: int | None = None,
     ) -> None:
         if status not in FETCH_STATUSES:
             raise ValueError(
@@ -277,7 +278,8 @@ class SQLStore(PollingTables):
             "v_encoding_reason": parsed.encoding_reason if parsed else None,
             "v_problems": list(parsed.problems) if parsed else None,
             "v_blob_sha256": digest,
-            "v_items": len(parsed.entries) if parsed else 0,
+            # parsed feeds shipped from worker processes travel without their entries
+            "v_items": items if items is not None else len(parsed.entries) if parsed else 0,
             "v_new": counts.new,
             "v_updated": counts.updated,
             "v_unchanged": counts.unchanged,
