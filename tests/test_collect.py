@@ -577,6 +577,26 @@ def test_a_failed_page_is_not_asked_for_on_every_check(
     assert page is not None and page.status == "error" and page.http_status == 403
 
 
+def test_a_failed_page_is_tried_again_later_even_when_the_feed_is_unchanged(
+    archive_target: str, loopback: LoopbackServer
+) -> None:
+    from presswatch.store import open_store
+
+    clock = [datetime.now(UTC)]
+    body = rss([item(0, site=loopback.base, summary_only=True)])
+    url = loopback.serve("/feed/", body, headers={"ETag": '"same"'})
+    loopback.serve("/news/story-0/", b"busy", status=500, content_type="text/plain")
+    with Archive(open_store(archive_target), clock=lambda: clock[0]) as archive:
+        state = follow(archive, url)
+        loopback.serve("/news/story-0/", article_page(0), content_type="text/html")
+        update(archive, state)  # 304, and too soon to try the page again
+        assert len(loopback.hits("/news/story-0/")) == 1
+        clock[0] += timedelta(hours=7)
+        report = update(archive, state)
+        assert report.status == "unchanged" and report.pages == 1
+        assert next(iter(archive.articles())).text_from == "page"
+
+
 def test_pages_wait_while_robots_txt_cannot_be_read(
     archive: Archive, loopback: LoopbackServer
 ) -> None:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from presswatch.collect.backfill import MAX_BACKFILL_PAGES, BackfillReport, walk_back
 from presswatch.collect.discovery import Discovery, discover
-from presswatch.collect.fulltext import fetch_full_text
+from presswatch.collect.fulltext import fetch_full_text, retry_due_pages
 from presswatch.errors import UsageError
 from presswatch.fetch.client import FetchResult, FetchSettings, HttpClient
 from presswatch.fetch.discover import looks_like_html
@@ -241,7 +241,12 @@ class Collector:
                 schedule_reason=reason,
             )
         if result.not_modified:
-            return await self._db(self._record_unchanged, state, result, started)
+            report = await self._db(self._record_unchanged, state, result, started)
+            if self.full_text and state.feed_id is not None:
+                with contextlib.suppress(Exception):  # the check itself is recorded
+                    pages = await retry_due_pages(self, client, state.feed_id)
+                    report = replace(report, pages=pages)
+            return report
         if not result.ok:
             return await self._db(self._record_error, state, result, started, None)
         prepared = await self._parse(result.body, state.location, result.content_type)

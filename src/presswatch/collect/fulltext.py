@@ -43,6 +43,14 @@ async def fetch_full_text(c: Collector, client: HttpClient, articles: Sequence[A
     return sum(results)
 
 
+async def retry_due_pages(c: Collector, client: HttpClient, feed_id: int) -> int:
+    """Pages that failed before and are due again, for a feed whose items did not change
+    (a 304 brings no articles to look at)."""
+    due = await c._db(c.store.pages_due, feed_id, c._now(), MAX_PAGES_PER_FEED)
+    results = await asyncio.gather(*(_page(c, client, aid, url) for aid, url in due))
+    return sum(results)
+
+
 async def _page(c: Collector, client: HttpClient, article_id: int, url: str) -> int:
     robots, readable = await _robots_for(c, client, url)
     now = c._now()

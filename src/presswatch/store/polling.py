@@ -497,6 +497,24 @@ class PollingTables:
                 )
         return found
 
+    def pages_due(self, feed_id: int, now: datetime, limit: int) -> list[tuple[int, str]]:
+        """Articles of a feed whose page failed and may be tried again now: (id, page URL)."""
+        query = (
+            select(article_pages.c.article_id, func.coalesce(articles.c.url, article_pages.c.url))
+            .join(articles, articles.c.id == article_pages.c.article_id)
+            .join(article_feeds, article_feeds.c.article_id == article_pages.c.article_id)
+            .where(
+                article_feeds.c.feed_id == feed_id,
+                article_pages.c.status == "error",
+                article_pages.c.attempts < PAGE_ATTEMPTS,
+                article_pages.c.fetched_at <= now - PAGE_RETRY,
+            )
+            .order_by(article_pages.c.fetched_at)
+            .limit(limit)
+        )
+        with self._failures(), self._read() as conn:
+            return [(int(row[0]), str(row[1])) for row in conn.execute(query)]
+
     def save_page(self, article_id: int, page: PageRecord) -> None:
         """Keep the page (a newer reading replaces the older; a failure never replaces
         text already extracted)."""
