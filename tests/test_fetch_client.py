@@ -619,9 +619,9 @@ def test_each_site_keeps_its_connection_among_many_sites(loopback: LoopbackServe
 def test_pools_of_many_sites_are_trimmed_without_failing_fetches(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import presswatch.fetch.client as client_module
+    import presswatch.fetch.transport as transport_module
 
-    monkeypatch.setattr(client_module, "MAX_POOLS", 8)
+    monkeypatch.setattr(transport_module, "MAX_POOLS", 8)
     loopback.serve("/feed", b"<rss/>")
     names = {f"site-{n}.test": "127.0.0.1" for n in range(120)}
     settings = FetchSettings(policy=LOOPBACK, hosts=names, per_host=1, total=32)
@@ -633,9 +633,9 @@ def test_pools_of_many_sites_are_trimmed_without_failing_fetches(
 def test_idle_connections_are_closed(
     loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import presswatch.fetch.client as client_module
+    import presswatch.fetch.transport as transport_module
 
-    monkeypatch.setattr(client_module, "KEEPALIVE_EXPIRY", 0.2)
+    monkeypatch.setattr(transport_module, "KEEPALIVE_EXPIRY", 0.2)
     loopback.serve("/feed", b"<rss/>")
     names = {f"site-{n}.test": "127.0.0.1" for n in range(10)}
     settings = FetchSettings(policy=LOOPBACK, hosts=names)
