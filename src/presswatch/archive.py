@@ -34,6 +34,7 @@ from presswatch.store.records import (
 
 if TYPE_CHECKING:
     from presswatch.collect.collector import Collector
+    from presswatch.enrich.runner import EnrichCounts
     from presswatch.fetch.client import FetchSettings
 
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".txt", ".feed"})
@@ -276,6 +277,36 @@ class Archive:
                 after(fetch_id, False)
         title = prepared.parsed.title if prepared.parsed else None
         return IngestReport(shown, "failed", error=error, feed_title=title)
+
+    # -- enrichment ---------------------------------------------------------------------
+
+    def enrich(
+        self,
+        *,
+        rerun: bool = False,
+        limit: int | None = None,
+        on_batch: Callable[[str, int], None] | None = None,
+    ) -> list[EnrichCounts]:
+        """Run the enrichers (language, ...) over articles whose results are missing or
+        stale; resumable, and a second run changes nothing."""
+        from presswatch.enrich.runner import default_enrichers, run_enrichers
+
+        return run_enrichers(
+            self.store,
+            default_enrichers(),
+            now=self._clock,
+            rerun=rerun,
+            limit=limit,
+            on_batch=on_batch,
+        )
+
+    def enrichment_due(self) -> dict[str, int]:
+        from presswatch.enrich.runner import default_enrichers
+
+        return {
+            e.name: self.store.count_due_for_enrichment(e.name, e.version)
+            for e in default_enrichers()
+        }
 
     # -- live collection ----------------------------------------------------------------
 

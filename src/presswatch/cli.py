@@ -65,8 +65,13 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
     type=click.IntRange(min=1),
     help="Processes that read feeds in parallel (default: one per CPU).",
 )
+@click.option(
+    "--enrich", "then_enrich", is_flag=True, help="Enrich the new articles before returning."
+)
 @click.pass_obj
-def ingest(obj: Context, inputs: tuple[str, ...], quiet: bool, workers: int | None) -> None:
+def ingest(
+    obj: Context, inputs: tuple[str, ...], quiet: bool, workers: int | None, then_enrich: bool
+) -> None:
     """Read feeds into the archive.
 
     Each input is a feed file (RSS, Atom, JSON Feed, or a text dump of a feed), a folder
@@ -93,6 +98,10 @@ def ingest(obj: Context, inputs: tuple[str, ...], quiet: bool, workers: int | No
             bar.update(1)
             if not quiet and not show_bar:
                 click.echo(_report_line(report), err=True)
+        if then_enrich:
+            for counts in archive.enrich():
+                if not quiet:
+                    click.echo(f"enriched ({counts.enricher}): {counts.done}", err=True)
     if show_bar:
         for report in reports:
             if report.status != "ok":
@@ -269,6 +278,9 @@ def _detail_record(d: ArticleDetail) -> dict[str, Any]:
     record["fetches"] = [_jsonable(f) for f in d.fetches]
     record["revisions"] = [_jsonable(r) for r in d.revisions]
     record["page"] = _jsonable(d.page) if d.page else None
+    record["enrichments"] = _jsonable(d.enrichments)
+    found = (d.enrichments.get("language") or {}).get("result") or {}
+    record["language_detected"] = found.get("language")
     return record
 
 
@@ -293,6 +305,9 @@ def _detail_text(d: ArticleDetail) -> str:
     field("feed", a.feed_url)
     field("guid", a.guid)
     field("language", a.language)
+    found = (d.enrichments.get("language") or {}).get("result") or {}
+    if found.get("language"):
+        field("language found", f"{found['language']} (confidence {found['confidence']})")
     field("republished from", a.republished_from)
     field("categories", ", ".join(a.categories))
     field("first seen", _iso(a.first_seen.replace(microsecond=0)))
@@ -365,9 +380,10 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 from presswatch.cli_collect import COMMANDS as COLLECT  # noqa: E402  (they use the helpers above)
+from presswatch.cli_enrich import COMMANDS as ENRICH  # noqa: E402
 from presswatch.cli_search import COMMANDS as SEARCH  # noqa: E402
 
-for _command in (*COLLECT, *SEARCH):
+for _command in (*COLLECT, *ENRICH, *SEARCH):
     cli.add_command(_command)
 
 

@@ -40,6 +40,7 @@ T = TypeVar("T")
 
 PARALLEL_PARSE_FROM = 8  # feeds in one update before parsing moves to worker processes
 IN_FLIGHT = 128  # checks under way at once (bounds the bodies held in memory)
+ENRICH_SLICE = 200  # articles enriched between two rounds of `run`
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class Collector:
         *,
         bounds: ScheduleBounds | None = None,
         full_text: bool = True,
+        enrich: bool = True,
         workers: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -87,6 +89,7 @@ class Collector:
         self.settings = settings or FetchSettings()
         self.bounds = bounds or ScheduleBounds()
         self.full_text = full_text
+        self.enrich_in_background = enrich
         self._workers = worker_count(workers)
         self._rng = rng or random.Random()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="presswatch-writer")
@@ -621,6 +624,13 @@ class Collector:
         finally:
             self._finish()
 
+    async def _enrich_slice(self) -> None:
+        """Some of the articles waiting for enrichment, between checks: `run` keeps the
+        archive enriched without holding up collection for long."""
+        if self.enrich_in_background:
+            with contextlib.suppress(Exception):  # enrichment records its own failures
+                await self._db(self.archive.enrich, limit=ENRICH_SLICE)
+
     # -- run ----------------------------------------------------------------------------
 
     async def run(
@@ -656,7 +666,9 @@ class Collector:
                         await self._db(self.store.save_host_backoff, client.backoff())
                         await self._db(self.archive.search_service.catch_up, wait=False)
                         await client.close_idle()
+                        await self._enrich_slice()
                         continue
+                    await self._enrich_slice()
                     upcoming = await self._db(self.store.next_due)
                     wait = idle
                     if upcoming is not None:

@@ -428,11 +428,34 @@ def _v4(conn: Connection) -> None:
     )
 
 
+def _v5(conn: Connection) -> None:
+    # Enrichment: one row per (article, enricher) with the enricher's version and the
+    # content hash it saw, so what is missing or stale is found by comparison alone and
+    # ingest never pays for it.
+    Id = BigInteger().with_variant(Integer(), "sqlite")
+    md = MetaData()
+    Table("articles", md, Column("id", Id, primary_key=True))
+    Table(
+        "enrichments",
+        md,
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("enricher", String(32), primary_key=True),
+        Column("version", String(64), nullable=False),
+        Column("content_hash", String(128), nullable=False),
+        Column("done_at", UTCDateTime, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("error", CleanText),
+        Column("result", JSONValue),
+    )
+    md.tables["enrichments"].create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", _v1),
     Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
     Migration(3, "search: saved queries, index change log (and PostgreSQL search_docs)", _v3),
     Migration(4, "live collection: HTTP sources, fetch records, backfill, article pages", _v4),
+    Migration(5, "enrichment: per-article results of each enricher, versioned", _v5),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from presswatch.enrich.base import EnrichInput, EnrichResult
 from presswatch.search.documents import SearchSource
 from presswatch.store.records import (
     ArticleDetail,
@@ -227,5 +228,31 @@ class Store(Protocol):
     def save_page(self, article_id: int, page: PageRecord) -> None: ...
 
     def get_page(self, article_id: int) -> PageRecord | None: ...
+
+    # Enrichment (store/enrichment.py).
+    def due_for_enrichment(
+        self,
+        enricher: str,
+        version: str,
+        *,
+        after: int = 0,
+        limit: int = 500,
+        redo_before: datetime | None = None,
+    ) -> list[int]: ...
+
+    def count_due_for_enrichment(self, enricher: str, version: str) -> int: ...
+
+    def enrich_inputs(self, ids: Sequence[int]) -> list[EnrichInput]: ...
+
+    def save_enrichments(
+        self,
+        enricher: str,
+        version: str,
+        results: Sequence[EnrichResult],
+        hashes: dict[int, str],
+        now: datetime,
+    ) -> None: ...
+
+    def enrichments_of(self, article_id: int) -> dict[str, dict[str, Any]]: ...
 
     def close(self) -> None: ...

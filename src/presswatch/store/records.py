@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from presswatch.types import Enclosure
 
@@ -147,6 +148,7 @@ class ArticleDetail:
     fetches: tuple[FetchRecord, ...]
     revisions: tuple[RevisionRecord, ...]
     page: PageRecord | None = None  # the article's own page, when it was fetched
+    enrichments: dict[str, dict[str, Any]] = field(default_factory=dict)  # enricher -> row
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,9 @@ source_pages the older pages of a source already read by backfill (never fetched
 coverage     date ranges of a source known to be complete (backfill reached them).
 article_pages the article's own web page, fetched when the feed had only a summary: its
              extracted text is shown and searched instead of the feed's, which is kept.
+enrichments  what each enricher (language, ...) found for an article, with the enricher's
+             version and the article's content hash it saw: a row that does not match
+             both is stale, and `presswatch enrich` does the article again.
 saved_queries named queries (`@name` inside other queries).
 search_pending the change log of the search index: ids of articles written since the index
              last caught up. Triggers on `articles` fill it in the writing transaction.
@@ -274,6 +277,19 @@ article_pages = Table(
     Column("text", CleanText),
     Column("html", CleanText),
     Column("attempts", Integer, nullable=False, server_default="1"),
+)
+
+enrichments = Table(
+    "enrichments",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("enricher", String(32), primary_key=True),
+    Column("version", String(64), nullable=False),
+    Column("content_hash", String(128), nullable=False),
+    Column("done_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error", CleanText),
+    Column("result", JSONValue),
 )
 
 schema_version = Table(

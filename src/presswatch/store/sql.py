@@ -39,6 +39,7 @@ from presswatch.store.bulk import CONTENT, Bulk
 from presswatch.store.bulk import Row as Values
 from presswatch.store.columns import fold, strip_nul
 from presswatch.store.engine import WRITE, explain_failure
+from presswatch.store.enrichment import EnrichmentTables
 from presswatch.store.polling import FETCH_COLUMNS, PollingTables
 from presswatch.store.prepared import Prepared
 from presswatch.store.records import (
@@ -85,7 +86,7 @@ _shown_page = (
 )
 
 
-class SQLStore(PollingTables):
+class SQLStore(PollingTables, EnrichmentTables):
     """The `Store` for both backends; open it with `presswatch.store.open_store`."""
 
     def __init__(self, engine: Engine, target: str) -> None:
@@ -530,6 +531,7 @@ class SQLStore(PollingTables):
             ).all()
         return ArticleDetail(
             page=self.get_page(article_id),
+            enrichments=self.enrichments_of(article_id),
             article=_stored(row),
             feeds=tuple(FeedSighting(*r) for r in seen),
             fetches=tuple(FetchRecord(*r) for r in runs),

@@ -1,0 +1,123 @@
+"""Enrichment: the runner (due, stale, resumable, one bad article never stops the rest)
+on SQLite and PostgreSQL, and the language it finds."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from presswatch import open_archive
+from presswatch.archive import Archive
+from presswatch.enrich.base import EnrichInput, EnrichResult
+from presswatch.enrich.language import detect
+from presswatch.enrich.runner import run_enrichers
+
+DATA = Path(__file__).parent / "data"
+SEED = DATA / "seed.txt"
+
+
+@pytest.fixture
+def archive(archive_target: str) -> Iterator[Archive]:
+    with open_archive(archive_target) as opened:
+        opened.ingest([str(SEED)])
+        yield opened
+
+
+class Counting:
+    """An enricher that records what it was given, and fails on one article if told."""
+
+    name = "counting"
+
+    def __init__(self, version: str = "1", fail_on: int | None = None) -> None:
+        self.version = version
+        self.fail_on = fail_on
+        self.seen: list[int] = []
+
+    def run(self, batch: Sequence[EnrichInput]) -> list[EnrichResult]:
+        if any(item.id == self.fail_on for item in batch):
+            raise RuntimeError("cannot read this one")
+        self.seen += [item.id for item in batch]
+        return [EnrichResult(item.id, "ok", {"words": len(item.text.split())}) for item in batch]
+
+
+def run(archive: Archive, enricher: Counting, **options: object) -> list[int]:
+    enricher.seen = []
+    run_enrichers(archive.store, [enricher], now=archive._clock, batch=3, **options)  # type: ignore[arg-type]
+    return enricher.seen
+
+
+def test_each_article_is_done_once_until_it_or_the_enricher_changes(archive: Archive) -> None:
+    ids = sorted(a.id for a in archive.articles())
+    assert run(archive, Counting()) == ids
+    assert run(archive, Counting()) == []  # nothing new: nothing done
+    assert run(archive, Counting(version="2")) == ids  # a new version: all stale
+    assert run(archive, Counting(version="2"), rerun=True) == ids
+    assert run(archive, Counting(version="2")) == []
+
+
+def test_a_run_stopped_part_way_goes_on_where_it_was(archive: Archive) -> None:
+    ids = sorted(a.id for a in archive.articles())
+    assert run(archive, Counting(), limit=4) == ids[:4]
+    assert archive.store.count_due_for_enrichment("counting", "1") == len(ids) - 4
+    assert run(archive, Counting()) == ids[4:]
+
+
+def test_one_failing_article_does_not_stop_the_others(archive: Archive) -> None:
+    ids = sorted(a.id for a in archive.articles())
+    enricher = Counting(fail_on=ids[1])
+    seen = run(archive, enricher)
+    assert seen == [i for i in ids if i != ids[1]]
+    failed = archive.store.enrichments_of(ids[1])["counting"]
+    assert failed["status"] == "error" and "cannot read this one" in failed["error"]
+    assert archive.store.enrichments_of(ids[0])["counting"]["result"]["words"] > 100
+
+
+def test_the_seed_is_english(archive: Archive) -> None:
+    [counts] = archive.enrich()
+    assert counts.done == 10 and counts.failed == 0
+    for article in archive.articles():
+        found = archive.article(article.id).enrichments["language"]["result"]
+        assert found["language"] == "en" and found["confidence"] > 0.9
+        assert found["declared"] == article.language
+    assert archive.enrich()[0].done == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Москва заявила, что ОДКБ направит миротворцев в Казахстан по просьбе Токаева.", "ru"),
+        ("Қазақстан Республикасының Президенті Тоқаев ҰҚШҰ бітімгерлерін шақырды.", "kk"),
+        ("The CSTO sent peacekeepers. Не who chases two hares catches neither.", "en"),
+        ("", None),
+        ("12:30 — 4/5 — №7", None),
+    ],
+)
+def test_detect(text: str, expected: str | None) -> None:
+    assert detect(text)[0] == expected
+
+
+def test_the_command(tmp_path: Path) -> None:
+    env = {**os.environ, "PRESSWATCH_DB": str(tmp_path / "a.db")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "presswatch", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    ingested = cli("ingest", "--enrich", str(SEED))
+    assert ingested.returncode == 0 and "enriched (language): 10" in ingested.stderr
+    again = cli("enrich")
+    assert again.returncode == 0 and "language: 0 done" in again.stdout
+    shown = json.loads(cli("show", "1", "--format", "json").stdout)
+    assert shown["language_detected"] == "en"
+    assert "language found   en" in cli("show", "1").stdout
