@@ -121,3 +121,8 @@ def test_the_command(tmp_path: Path) -> None:
     shown = json.loads(cli("show", "1", "--format", "json").stdout)
     assert shown["language_detected"] == "en"
     assert "language found   en" in cli("show", "1").stdout
+
+
+def test_a_huge_article_is_read_from_a_bounded_sample() -> None:
+    text = "The CSTO summit opened in Almaty on Monday. " * 120_000  # ~5 MB
+    assert detect(text) == detect(text[:4_000])
