@@ -79,13 +79,13 @@ def test_one_failing_article_does_not_stop_the_others(archive: Archive) -> None:
 
 
 def test_the_seed_is_english(archive: Archive) -> None:
-    [counts] = archive.enrich()
+    counts = {c.enricher: c for c in archive.enrich()}["language"]
     assert counts.done == 10 and counts.failed == 0
     for article in archive.articles():
         found = archive.article(article.id).enrichments["language"]["result"]
         assert found["language"] == "en" and found["confidence"] > 0.9
         assert found["declared"] == article.language
-    assert archive.enrich()[0].done == 0
+    assert all(c.done == 0 for c in archive.enrich())
 
 
 @pytest.mark.parametrize(
@@ -118,11 +118,49 @@ def test_the_command(tmp_path: Path) -> None:
     assert ingested.returncode == 0 and "enriched (language): 10" in ingested.stderr
     again = cli("enrich")
     assert again.returncode == 0 and "language: 0 done" in again.stdout
+    assert "syndication: 0 done" in again.stdout
     shown = json.loads(cli("show", "1", "--format", "json").stdout)
     assert shown["language_detected"] == "en"
     assert "language found   en" in cli("show", "1").stdout
+    none = cli("clusters", "CSTO")
+    assert none.returncode == 0 and "No syndicated copies" in none.stdout
+    assert json.loads(cli("clusters", "CSTO", "--format", "json").stdout) == []
 
 
 def test_a_huge_article_is_read_from_a_bounded_sample() -> None:
     text = "The CSTO summit opened in Almaty on Monday. " * 120_000  # ~5 MB
     assert detect(text) == detect(text[:4_000])
+
+
+def test_a_syndicated_copy_is_clustered_with_its_original(archive: Archive, tmp_path: Path) -> None:
+    from xml.sax.saxutils import escape
+
+    original = next(a for a in archive.articles() if "Kazakhstan" in a.text)
+    copy = (
+        "<p>Steppe Times republishes this analysis with permission.</p>"
+        + "".join(f"<p>{escape(p)}</p>" for p in original.text.split("\n\n"))
+        + "<p>Subscribe to Steppe Times for more.</p>"
+    )
+    feed = tmp_path / "steppe.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        "<title>Steppe Times</title><link>https://steppe.example/</link>"
+        "<item><title>A new headline for the same story</title>"
+        "<link>https://steppe.example/2023/copy/</link>"
+        "<pubDate>Mon, 02 Jan 2023 10:00:00 GMT</pubDate>"
+        f"<content:encoded><![CDATA[{copy}]]></content:encoded></item>"
+        "</channel></rss>"
+    )
+    archive.ingest([str(feed)])
+    counts = {c.enricher: c for c in archive.enrich()}
+    assert counts["syndication"].done == 11
+    [cluster] = archive.clusters("Kazakhstan")
+    assert cluster.original.id == original.id and cluster.why == "earliest"
+    [copied] = [m for m in cluster.members if m.role == "copy"]
+    assert copied.article.source == "Steppe Times"
+    assert copied.overlap is not None and copied.overlap.containment > 0.9
+    assert archive.clusters("Kazakhstan NOT title:Kazakhstan NOT CSTO NOT Russia") == []
+    # done once: enriching again compares nothing, and the pair stays
+    assert all(c.done == 0 for c in archive.enrich())
+    assert len(archive.clusters("Kazakhstan")) == 1

@@ -34,6 +34,7 @@ from presswatch.store.records import (
 
 if TYPE_CHECKING:
     from presswatch.collect.collector import Collector
+    from presswatch.enrich.clusters import ClusterView
     from presswatch.enrich.runner import EnrichCounts
     from presswatch.fetch.client import FetchSettings
 
@@ -293,19 +294,25 @@ class Archive:
 
         return run_enrichers(
             self.store,
-            default_enrichers(),
+            default_enrichers(self.store),
             now=self._clock,
             rerun=rerun,
             limit=limit,
             on_batch=on_batch,
         )
 
+    def clusters(self, query: str, *, limit: int = 20) -> list[ClusterView]:
+        """Syndication clusters among the query's newest matches (needs `enrich` first)."""
+        from presswatch.enrich.clusters import clusters_for
+
+        return clusters_for(self.store, self.search_service, query, limit=limit)
+
     def enrichment_due(self) -> dict[str, int]:
         from presswatch.enrich.runner import default_enrichers
 
         return {
             e.name: self.store.count_due_for_enrichment(e.name, e.version)
-            for e in default_enrichers()
+            for e in default_enrichers(self.store)
         }
 
     # -- live collection ----------------------------------------------------------------

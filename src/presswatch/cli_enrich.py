@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any
 
 import click
 
-from presswatch.cli import Context
+from presswatch.cli import Context, _jsonable, _when
+from presswatch.enrich.clusters import ClusterView
 
 
 @click.command()
@@ -14,7 +17,7 @@ from presswatch.cli import Context
 @click.option("--quiet", "-q", is_flag=True, help="Print only the closing summary.")
 @click.pass_obj
 def enrich(obj: Context, rerun: bool, quiet: bool) -> None:
-    """Find each article's language (more enrichments are coming).
+    """Find each article's language, and its syndicated copies in other outlets.
 
     Only articles not yet done, changed since, or done by an older version of an enricher
     are processed. It can be stopped at any time and run again to go on.
@@ -34,4 +37,64 @@ def enrich(obj: Context, rerun: bool, quiet: bool) -> None:
         click.echo(f"{line} ({c.version})")
 
 
-COMMANDS = [enrich]
+@click.command()
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 200), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def clusters(obj: Context, query: str, limit: int, fmt: str) -> None:
+    """The same story across outlets, among the newest 1,000 matches of QUERY.
+
+    Each cluster names its original (the earliest copy, or the one a "republished from"
+    line names) and how much of it each copy shares. Articles are compared when they are
+    enriched: run `presswatch enrich` first.
+    """
+    with obj.open() as archive:
+        found = archive.clusters(query, limit=limit)
+        waiting = archive.enrichment_due().get("syndication", 0)
+    if fmt == "json":
+        click.echo(json.dumps([_cluster_record(c) for c in found], ensure_ascii=False, indent=2))
+        return
+    if waiting:
+        click.echo(f"({waiting:,} article(s) not compared yet: run presswatch enrich)", err=True)
+    if not found:
+        click.echo("No syndicated copies among the matches.")
+        return
+    for c in found:
+        o = c.original
+        how = "the earliest" if c.why == "earliest" else "named by a republished-from line"
+        click.echo(
+            f"{o.title}\n  {len(c.members)} copies in {c.outlets} outlet(s); the original "
+            f"({how}): #{o.id} {o.source} {_when(o.published)}"
+        )
+        for m in c.members[1:]:
+            share = f"{m.overlap.containment:.0%} shared" if m.overlap else ""
+            click.echo(
+                f"    {m.role:7} #{m.article.id} {m.article.source} "
+                f"{_when(m.article.published)} {share}"
+            )
+        click.echo()
+
+
+def _cluster_record(c: ClusterView) -> dict[str, Any]:
+    return {
+        "original": c.original.id,
+        "why": c.why,
+        "outlets": c.outlets,
+        "members": [
+            {
+                "id": m.article.id,
+                "title": m.article.title,
+                "source": m.article.source,
+                "url": m.article.url,
+                "published": _jsonable(m.article.published),
+                "role": m.role,
+                "jaccard": round(m.overlap.jaccard, 3) if m.overlap else None,
+                "containment": round(m.overlap.containment, 3) if m.overlap else None,
+            }
+            for m in c.members
+        ],
+    }
+
+
+COMMANDS = [enrich, clusters]

@@ -181,15 +181,20 @@ class NearIndex:
         A text under five words has no shingles: it is not indexed and matches nothing.
         Adding an id again replaces its earlier version.
         """
+        return self.add_signed(doc)[0]
+
+    def add_signed(self, doc: Document) -> tuple[tuple[Match, ...], Signature | None]:
+        """add(), also giving the document's signature (to store, for add_signature at
+        the next start) without shingling the text twice."""
         hashes = shingles(doc.text)
         self.remove(doc.id)
         sig = sign(hashes)
         if sig is None:
-            return ()
+            return (), None
         matches = self._verify(hashes, self._candidates(sig))
         self._insert(doc.id, sig)
         self._remember(doc.id, hashes)
-        return matches
+        return matches, sig
 
     def query(self, text: str) -> tuple[Match, ...]:
         """Verified copies of `text` among the indexed documents, without adding it."""

@@ -25,10 +25,11 @@ class EnrichCounts:
     failed: int = 0
 
 
-def default_enrichers() -> list[Enricher]:
+def default_enrichers(store: Store) -> list[Enricher]:
     from presswatch.enrich.language import LanguageEnricher
+    from presswatch.enrich.syndication import SyndicationEnricher
 
-    return [LanguageEnricher()]
+    return [LanguageEnricher(), SyndicationEnricher(store)]
 
 
 def run_enrichers(

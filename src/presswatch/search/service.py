@@ -191,6 +191,12 @@ class SearchService:
         node = expand(parse(query), self.store.get_query, query)
         return node, lower(node, query)
 
+    def matching_ids(self, query: str, *, limit: int) -> list[int]:
+        """The newest `limit` matches' ids, without reading the articles."""
+        _node, plan = self.parse(query)
+        self.catch_up(wait=False)
+        return [i for i, _ in self.index.search(plan, sort="newest", limit=limit, offset=0).ids]
+
     def search(
         self, query: str, *, sort: str = "relevance", limit: int = 20, offset: int = 0
     ) -> SearchResult:

@@ -7,16 +7,23 @@ article) is due. Mixed into SQLStore, whose transaction helpers it uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 
 from presswatch.enrich.base import EnrichInput, EnrichResult
-from presswatch.store.schema import article_pages, articles, enrichments
+from presswatch.store.schema import (
+    article_pages,
+    articles,
+    enrichments,
+    feeds,
+    near_pairs,
+    near_signatures,
+)
 
 _IN_CHUNK = 500
 
@@ -152,3 +159,113 @@ class EnrichmentTables:
                 }
                 for row in conn.execute(query)
             }
+
+    # -- syndication --------------------------------------------------------------------
+
+    def near_signatures(self, batch: int = 5_000) -> Iterator[list[tuple[int, bytes]]]:
+        """Every stored MinHash signature, in id order, `batch` at a time."""
+        after = 0
+        while True:
+            query = (
+                select(near_signatures.c.article_id, near_signatures.c.signature)
+                .where(near_signatures.c.article_id > after)
+                .order_by(near_signatures.c.article_id)
+                .limit(batch)
+            )
+            with self._failures(), self._read() as conn:
+                rows = [(int(r[0]), bytes(r[1])) for r in conn.execute(query)]
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    def save_near(
+        self,
+        article_id: int,
+        signature: bytes | None,
+        pairs: Sequence[tuple[int, float, float, int, bool]],
+    ) -> None:
+        """The article's signature and its verified copies (other id, jaccard,
+        containment, shingles in common, identical), replacing what it had."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(delete(near_signatures).where(near_signatures.c.article_id == article_id))
+            conn.execute(
+                delete(near_pairs).where(
+                    or_(near_pairs.c.a == article_id, near_pairs.c.b == article_id)
+                )
+            )
+            if signature is not None:
+                conn.execute(
+                    insert(near_signatures).values(article_id=article_id, signature=signature)
+                )
+            rows = [
+                {
+                    "a": min(article_id, other),
+                    "b": max(article_id, other),
+                    "jaccard": jaccard,
+                    "containment": containment,
+                    "common": common,
+                    "identical": int(identical),
+                }
+                for other, jaccard, containment, common, identical in pairs
+                if other != article_id
+            ]
+            if rows:
+                conn.execute(insert(near_pairs), rows)
+
+        self._write(work)
+
+    def near_pairs_around(
+        self, ids: Sequence[int], hops: int = 3
+    ) -> list[tuple[int, int, float, float, int, bool]]:
+        """Verified copy pairs reachable from `ids` within `hops` steps."""
+        seen: set[int] = set(ids)
+        frontier = set(ids)
+        found: dict[tuple[int, int], tuple[int, int, float, float, int, bool]] = {}
+        with self._failures(), self._read() as conn:
+            for _ in range(hops):
+                if not frontier:
+                    break
+                ordered = sorted(frontier)
+                frontier = set()
+                for start in range(0, len(ordered), _IN_CHUNK):
+                    chunk = ordered[start : start + _IN_CHUNK]
+                    query = select(near_pairs).where(
+                        or_(near_pairs.c.a.in_(chunk), near_pairs.c.b.in_(chunk))
+                    )
+                    for r in conn.execute(query):
+                        found[(r.a, r.b)] = (
+                            r.a,
+                            r.b,
+                            r.jaccard,
+                            r.containment,
+                            r.common,
+                            bool(r.identical),
+                        )
+                        frontier.update(x for x in (r.a, r.b) if x not in seen)
+                seen |= frontier
+        return list(found.values())
+
+    def cluster_members(
+        self, ids: Sequence[int]
+    ) -> list[tuple[int, Any, str, str | None, str | None]]:
+        """(id, published or first seen, feed title, feed site link, republished_from)."""
+        rows: list[tuple[int, Any, str, str | None, str | None]] = []
+        with self._failures(), self._read() as conn:
+            ordered = sorted(set(ids))
+            for start in range(0, len(ordered), _IN_CHUNK):
+                chunk = ordered[start : start + _IN_CHUNK]
+                query = (
+                    select(
+                        articles.c.id,
+                        func.coalesce(articles.c.published, articles.c.first_seen),
+                        func.coalesce(feeds.c.title, feeds.c.key),
+                        feeds.c.link,
+                        articles.c.republished_from,
+                    )
+                    .join(feeds, feeds.c.id == articles.c.feed_id)
+                    .where(articles.c.id.in_(chunk))
+                )
+                rows.extend((int(r[0]), r[1], str(r[2]), r[3], r[4]) for r in conn.execute(query))
+        return rows

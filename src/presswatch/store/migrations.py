@@ -23,6 +23,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -447,7 +448,25 @@ def _v5(conn: Connection) -> None:
         Column("error", CleanText),
         Column("result", JSONValue),
     )
-    md.tables["enrichments"].create(conn)
+    Table(
+        "near_signatures",
+        md,
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("signature", LargeBinary, nullable=False),
+    )
+    pairs = Table(
+        "near_pairs",
+        md,
+        Column("a", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("b", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("jaccard", Float, nullable=False),
+        Column("containment", Float, nullable=False),
+        Column("common", Integer, nullable=False),
+        Column("identical", Integer, nullable=False),
+    )
+    Index("ix_near_pairs_b", pairs.c.b)
+    for name in ("enrichments", "near_signatures", "near_pairs"):
+        md.tables[name].create(conn)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -455,7 +474,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
     Migration(3, "search: saved queries, index change log (and PostgreSQL search_docs)", _v3),
     Migration(4, "live collection: HTTP sources, fetch records, backfill, article pages", _v4),
-    Migration(5, "enrichment: per-article results of each enricher, versioned", _v5),
+    Migration(5, "enrichment: per-article results of each enricher, syndication pairs", _v5),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -255,4 +255,21 @@ class Store(Protocol):
 
     def enrichments_of(self, article_id: int) -> dict[str, dict[str, Any]]: ...
 
+    def near_signatures(self, batch: int = 5_000) -> Iterator[list[tuple[int, bytes]]]: ...
+
+    def save_near(
+        self,
+        article_id: int,
+        signature: bytes | None,
+        pairs: Sequence[tuple[int, float, float, int, bool]],
+    ) -> None: ...
+
+    def near_pairs_around(
+        self, ids: Sequence[int], hops: int = 3
+    ) -> list[tuple[int, int, float, float, int, bool]]: ...
+
+    def cluster_members(
+        self, ids: Sequence[int]
+    ) -> list[tuple[int, Any, str, str | None, str | None]]: ...
+
     def close(self) -> None: ...

@@ -19,6 +19,8 @@ article_pages the article's own web page, fetched when the feed had only a summa
 enrichments  what each enricher (language, ...) found for an article, with the enricher's
              version and the article's content hash it saw: a row that does not match
              both is stale, and `presswatch enrich` does the article again.
+near_signatures / near_pairs  syndication: each article's MinHash signature (to rebuild the
+             index at start) and the verified copies found, a < b.
 saved_queries named queries (`@name` inside other queries).
 search_pending the change log of the search index: ids of articles written since the index
              last caught up. Triggers on `articles` fill it in the writing transaction.
@@ -35,6 +37,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     Identity,
     Integer,
@@ -290,6 +293,24 @@ enrichments = Table(
     Column("status", String(16), nullable=False),
     Column("error", CleanText),
     Column("result", JSONValue),
+)
+
+near_signatures = Table(
+    "near_signatures",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("signature", LargeBinary, nullable=False),
+)
+
+near_pairs = Table(
+    "near_pairs",
+    metadata,
+    Column("a", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("b", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("jaccard", Float, nullable=False),
+    Column("containment", Float, nullable=False),
+    Column("common", Integer, nullable=False),
+    Column("identical", Integer, nullable=False),
 )
 
 schema_version = Table(
