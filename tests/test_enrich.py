@@ -122,6 +122,17 @@ def test_the_command(tmp_path: Path) -> None:
     shown = json.loads(cli("show", "1", "--format", "json").stdout)
     assert shown["language_detected"] == "en"
     assert "language found   en" in cli("show", "1").stdout
+    listed = json.loads(cli("entities", "CSTO", "--format", "json").stdout)
+    csto = next(e for e in listed if e["name"] == "Collective Security Treaty Organization")
+    assert csto["kind"] == "organization" and "CSTO" in csto["aliases"]
+    assert "Collective Security Treaty Organization" in cli("top", "entities", "CSTO").stdout
+    shown_entity = cli("entity", "show", "CSTO")
+    assert shown_entity.returncode == 0
+    assert shown_entity.stdout.startswith("Collective Security Treaty Organization (organization)")
+    said = cli("quotes", "--speaker", "Putin")
+    assert said.returncode == 0 and "it was necessary to react without delay" in said.stdout
+    assert cli("quotes", "--speaker", "Nobody Atall").returncode == 2
+    assert cli("entity", "show", "Nobody Atall").returncode == 2
     none = cli("clusters", "CSTO")
     assert none.returncode == 0 and "No syndicated copies" in none.stdout
     assert json.loads(cli("clusters", "CSTO", "--format", "json").stdout) == []

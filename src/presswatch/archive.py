@@ -57,6 +57,21 @@ class InputRef:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityReport:
+    """One entity: its names and why they were merged, attention by month, company kept,
+    outlets and quotations."""
+
+    canonical: str
+    kind: str
+    aliases: tuple[tuple[str, str | None], ...]
+    months: tuple[tuple[str, int], ...]
+    co_mentioned: tuple[tuple[str, str, int], ...]
+    sources: tuple[tuple[str, int], ...]
+    quotes: tuple[tuple[int, str, str | None, datetime | None, str], ...]
+    others: tuple[tuple[str, str], ...]  # other entities answering to the same name
+
+
+@dataclass(frozen=True, slots=True)
 class IngestReport:
     location: str
     status: str  # ok | partial | failed
@@ -306,6 +321,47 @@ class Archive:
         from presswatch.enrich.clusters import clusters_for
 
         return clusters_for(self.store, self.search_service, query, limit=limit)
+
+    def top_entities(
+        self, query: str | None, *, limit: int = 20
+    ) -> list[tuple[str, str, int, int]]:
+        """(name, kind, articles, mentions) of the entities most often in the query's
+        matches (every article when no query)."""
+        ids = None if not query else self.search_service.matching_ids(query, limit=100_000)
+        return self.store.top_entities(ids, limit=limit)
+
+    def entity(self, name: str) -> EntityReport:
+        """What the archive knows of one entity, by any of its names."""
+        found = self.store.find_entities(name)
+        if not found:
+            raise UsageError(
+                f"no entity named {name!r} in this archive (run presswatch enrich first?)"
+            )
+        entity_id, canonical, kind = found[0]
+        store = self.store
+        return EntityReport(
+            canonical=canonical,
+            kind=kind,
+            aliases=tuple(store.entity_aliases_of(entity_id)),
+            months=tuple(store.entity_timeline(entity_id)),
+            co_mentioned=tuple(store.co_mentioned(entity_id)),
+            sources=tuple(store.entity_sources(entity_id)),
+            quotes=tuple(store.find_quotes(speaker_ids=[entity_id], limit=20)),
+            others=tuple((c, k) for _, c, k in found[1:]),
+        )
+
+    def quotes(
+        self, *, speaker: str | None = None, query: str | None = None, limit: int = 50
+    ) -> list[tuple[int, str, str | None, datetime | None, str]]:
+        """Quotations, newest first: by a speaker (any of their names), in a query's
+        matches, or both."""
+        speakers = None
+        if speaker:
+            speakers = self.store.entity_ids_for(speaker)
+            if not speakers:
+                raise UsageError(f"no one named {speaker!r} is quoted in this archive")
+        ids = None if not query else self.search_service.matching_ids(query, limit=10_000)
+        return self.store.find_quotes(speaker_ids=speakers, article_ids=ids, limit=limit)
 
     def enrichment_due(self) -> dict[str, int]:
         from presswatch.enrich.runner import default_enrichers

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from presswatch.cli import Context, _jsonable, _when
+from presswatch.cli import Context, _fit, _jsonable, _table, _when
 from presswatch.enrich.clusters import ClusterView
 
 
@@ -97,4 +97,118 @@ def _cluster_record(c: ClusterView) -> dict[str, Any]:
     }
 
 
-COMMANDS = [enrich, clusters]
+@click.command()
+@click.argument("query", required=False)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def entities(obj: Context, query: str | None, limit: int, fmt: str) -> None:
+    """The people, organizations, places and groups most often in QUERY's matches (or in
+    the whole archive), each under one name whatever it was called."""
+    with obj.open() as archive:
+        rows = archive.top_entities(query, limit=limit)
+        records = []
+        for name, kind, n_articles, n_mentions in rows:
+            found = archive.store.find_entities(name)
+            aliases = [a for a, _ in archive.store.entity_aliases_of(found[0][0])] if found else []
+            records.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "articles": n_articles,
+                    "mentions": n_mentions,
+                    "aliases": [a for a in aliases if a != name],
+                }
+            )
+    show_entities(records, fmt)
+
+
+def show_entities(records: list[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    if not records:
+        click.echo("No entities yet: run presswatch enrich (English articles are analysed).")
+        return
+    _table(
+        ["entity", "kind", "articles", "mentions", "also called"],
+        [
+            [r["name"], r["kind"], str(r["articles"]), str(r["mentions"]), ", ".join(r["aliases"])]
+            for r in records
+        ],
+    )
+
+
+@click.group()
+def entity() -> None:
+    """One entity: its names, attention over time, company, outlets and quotes."""
+
+
+@entity.command("show")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def entity_show(obj: Context, name: str, fmt: str) -> None:
+    """Everything about the entity NAME (any of its names: CSTO, Tokayev, Tokaev...)."""
+    with obj.open() as archive:
+        report = archive.entity(name)
+    if fmt == "json":
+        click.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{report.canonical} ({report.kind})")
+    click.echo("  names and why they are one:")
+    for alias, why in report.aliases:
+        click.echo(f"    {alias}" + (f"  - {why}" if why else ""))
+    if report.months:
+        click.echo("  articles by month: " + ", ".join(f"{m} {n}" for m, n in report.months))
+    if report.co_mentioned:
+        click.echo(
+            "  mentioned with: " + ", ".join(f"{n} ({c})" for n, _, c in report.co_mentioned)
+        )
+    if report.sources:
+        click.echo("  outlets: " + ", ".join(f"{n} ({c})" for n, c in report.sources))
+    for article_id, text, _speaker, when, title in report.quotes:
+        click.echo(f'  said: "{_fit(text, 160)}" (#{article_id} {_when(when)} {title})')
+    for other, kind in report.others:
+        click.echo(f"  also answering to this name: {other} ({kind})")
+
+
+@click.command("quotes")
+@click.argument("query", required=False)
+@click.option("--speaker", help="Only what this person or organization said (any name).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def quotes_command(
+    obj: Context, query: str | None, speaker: str | None, limit: int, fmt: str
+) -> None:
+    """Direct quotations, newest first, with who said them; in QUERY's matches if given."""
+    with obj.open() as archive:
+        rows = archive.quotes(speaker=speaker, query=query, limit=limit)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "article": a,
+                        "speaker": who,
+                        "quote": text,
+                        "published": _jsonable(when),
+                        "title": title,
+                    }
+                    for a, text, who, when, title in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        click.echo("No quotations found (run presswatch enrich first?).")
+        return
+    for article_id, text, who, when, title in rows:
+        click.echo(f'{who or "(speaker unknown)"}: "{text}"')
+        click.echo(f"    #{article_id} {_when(when)} {title}")
+
+
+COMMANDS = [enrich, clusters, entities, entity, quotes_command]

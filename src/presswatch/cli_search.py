@@ -179,7 +179,7 @@ def _share(value: float | None) -> str:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(TOP_KINDS))
+@click.argument("kind", type=click.Choice((*TOP_KINDS, "entities")))
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
@@ -190,7 +190,13 @@ def top(obj: Context, kind: str, query: str, limit: int, fmt: str) -> None:
     terms: the words and two-word phrases that distinguish the matching articles from
     the whole archive (log-odds against the archive, stop words removed), not just the
     most frequent ones. sources, authors, republished: counted over every match.
+    entities: the people, organizations and places most often in the matches.
     """
+    if kind == "entities":
+        from presswatch.cli_enrich import entities
+
+        click.get_current_context().invoke(entities, query=query, limit=limit, fmt=fmt)
+        return
     with obj.open() as archive:
         rows = archive.top(kind, query, limit=limit)
     records: list[dict[str, Any]] = []

@@ -16,6 +16,7 @@ class EnrichInput:
     text: str
     declared_language: str | None  # what the feed said, kept beside what is found
     content_hash: str
+    detected_language: str | None = None  # what the language enricher found, once it ran
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,16 @@ class EnrichCounts:
 
 
 def default_enrichers(store: Store) -> list[Enricher]:
+    from presswatch.enrich.entities_enricher import EntityEnricher, alias_book
     from presswatch.enrich.language import LanguageEnricher
     from presswatch.enrich.syndication import SyndicationEnricher
 
-    return [LanguageEnricher(), SyndicationEnricher(store)]
+    book, text = alias_book()
+    return [
+        LanguageEnricher(),
+        SyndicationEnricher(store),
+        EntityEnricher(store, book, text),
+    ]
 
 
 def run_enrichers(

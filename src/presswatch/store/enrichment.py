@@ -95,6 +95,7 @@ class EnrichmentTables:
             ordered = sorted(set(ids))
             for start in range(0, len(ordered), _IN_CHUNK):
                 chunk = ordered[start : start + _IN_CHUNK]
+                language = enrichments.alias("lang")
                 query = (
                     select(
                         articles.c.id,
@@ -102,12 +103,23 @@ class EnrichmentTables:
                         func.coalesce(shown.c.text, articles.c.text),
                         articles.c.language,
                         articles.c.content_hash,
+                        language.c.result,
                     )
                     .outerjoin(shown, shown.c.article_id == articles.c.id)
+                    .outerjoin(
+                        language,
+                        and_(
+                            language.c.article_id == articles.c.id,
+                            language.c.enricher == "language",
+                        ),
+                    )
                     .where(articles.c.id.in_(chunk))
                     .order_by(articles.c.id)
                 )
-                rows.extend(EnrichInput(*row) for row in conn.execute(query))
+                rows.extend(
+                    EnrichInput(*row[:5], detected_language=(row[5] or {}).get("language"))
+                    for row in conn.execute(query)
+                )
         return rows
 
     def save_enrichments(

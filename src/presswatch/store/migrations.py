@@ -465,7 +465,50 @@ def _v5(conn: Connection) -> None:
         Column("identical", Integer, nullable=False),
     )
     Index("ix_near_pairs_b", pairs.c.b)
-    for name in ("enrichments", "near_signatures", "near_pairs"):
+    known = Table(
+        "entities",
+        md,
+        Column("id", Id, Identity(), primary_key=True),
+        Column("canonical", CleanText, nullable=False),
+        Column("kind", String(16), nullable=False),
+    )
+    Index("ux_entities_name", known.c.canonical, known.c.kind, unique=True)
+    Table(
+        "entity_aliases",
+        md,
+        Column("entity_id", Id, ForeignKey("entities.id"), primary_key=True),
+        Column("alias", CleanText, primary_key=True),
+        Column("why", CleanText),
+    )
+    said = Table(
+        "mentions",
+        md,
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("start", Integer, primary_key=True),
+        Column("end", Integer, nullable=False),
+        Column("entity_id", Id, ForeignKey("entities.id"), nullable=False),
+        Column("text", CleanText, nullable=False),
+    )
+    Index("ix_mentions_entity", said.c.entity_id, said.c.article_id)
+    quoted = Table(
+        "quotes",
+        md,
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("start", Integer, primary_key=True),
+        Column("end", Integer, nullable=False),
+        Column("text", CleanText, nullable=False),
+        Column("speaker_id", Id, ForeignKey("entities.id")),
+    )
+    Index("ix_quotes_speaker", quoted.c.speaker_id)
+    for name in (
+        "enrichments",
+        "near_signatures",
+        "near_pairs",
+        "entities",
+        "entity_aliases",
+        "mentions",
+        "quotes",
+    ):
         md.tables[name].create(conn)
 
 
@@ -474,7 +517,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
     Migration(3, "search: saved queries, index change log (and PostgreSQL search_docs)", _v3),
     Migration(4, "live collection: HTTP sources, fetch records, backfill, article pages", _v4),
-    Migration(5, "enrichment: per-article results of each enricher, syndication pairs", _v5),
+    Migration(5, "enrichment: results per enricher, syndication, entities, quotes", _v5),
 )
 LATEST = MIGRATIONS[-1].version
 

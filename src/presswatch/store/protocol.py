@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from presswatch.enrich.base import EnrichInput, EnrichResult
+from presswatch.enrich.model import Entity, Mention, Quote
 from presswatch.search.documents import SearchSource
 from presswatch.store.records import (
     ArticleDetail,
@@ -271,5 +272,42 @@ class Store(Protocol):
     def cluster_members(
         self, ids: Sequence[int]
     ) -> list[tuple[int, Any, str, str | None, str | None]]: ...
+
+    # Entities and quotes (store/entities.py).
+    def save_entities(
+        self,
+        article_id: int,
+        found: Sequence[Entity],
+        spans: Sequence[Mention],
+        said: Sequence[Quote],
+    ) -> None: ...
+
+    def find_entities(self, name: str) -> list[tuple[int, str, str]]: ...
+
+    def entity_ids_for(self, name: str) -> list[int]: ...
+
+    def articles_mentioning(self, entity_ids: Sequence[int]) -> list[int]: ...
+
+    def top_entities(
+        self, article_ids: Sequence[int] | None, limit: int = 20
+    ) -> list[tuple[str, str, int, int]]: ...
+
+    def entity_aliases_of(self, entity_id: int) -> list[tuple[str, str | None]]: ...
+
+    def entity_timeline(self, entity_id: int) -> list[tuple[str, int]]: ...
+
+    def co_mentioned(self, entity_id: int, limit: int = 15) -> list[tuple[str, str, int]]: ...
+
+    def entity_sources(self, entity_id: int, limit: int = 10) -> list[tuple[str, int]]: ...
+
+    def find_quotes(
+        self,
+        *,
+        speaker_ids: Sequence[int] | None = None,
+        article_ids: Sequence[int] | None = None,
+        limit: int = 50,
+    ) -> list[tuple[int, str, str | None, datetime | None, str]]: ...
+
+    def article_entities(self, article_id: int) -> list[tuple[str, str, int]]: ...
 
     def close(self) -> None: ...

@@ -19,6 +19,10 @@ article_pages the article's own web page, fetched when the feed had only a summa
 enrichments  what each enricher (language, ...) found for an article, with the enricher's
              version and the article's content hash it saw: a row that does not match
              both is stale, and `presswatch enrich` does the article again.
+entities     canonical entities (name, kind) across the archive; entity_aliases the names
+             each went by and why they were merged; mentions each resolved span of an
+             article (character offsets into the text shown); quotes direct quotations
+             with their speaker.
 near_signatures / near_pairs  syndication: each article's MinHash signature (to rebuild the
              index at start) and the verified copies found, a < b.
 saved_queries named queries (`@name` inside other queries).
@@ -293,6 +297,42 @@ enrichments = Table(
     Column("status", String(16), nullable=False),
     Column("error", CleanText),
     Column("result", JSONValue),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    _id(),
+    Column("canonical", CleanText, nullable=False),
+    Column("kind", String(16), nullable=False),
+)
+
+entity_aliases = Table(
+    "entity_aliases",
+    metadata,
+    Column("entity_id", Id, ForeignKey("entities.id"), primary_key=True),
+    Column("alias", CleanText, primary_key=True),
+    Column("why", CleanText),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("start", Integer, primary_key=True),
+    Column("end", Integer, nullable=False),
+    _ref("entity_id", "entities.id", nullable=False),
+    Column("text", CleanText, nullable=False),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("start", Integer, primary_key=True),
+    Column("end", Integer, nullable=False),
+    Column("text", CleanText, nullable=False),
+    _ref("speaker_id", "entities.id"),
 )
 
 near_signatures = Table(

@@ -40,6 +40,7 @@ from presswatch.store.bulk import Row as Values
 from presswatch.store.columns import fold, strip_nul
 from presswatch.store.engine import WRITE, explain_failure
 from presswatch.store.enrichment import EnrichmentTables
+from presswatch.store.entities import EntityTables
 from presswatch.store.polling import FETCH_COLUMNS, PollingTables
 from presswatch.store.prepared import Prepared
 from presswatch.store.records import (
@@ -86,7 +87,7 @@ _shown_page = (
 )
 
 
-class SQLStore(PollingTables, EnrichmentTables):
+class SQLStore(PollingTables, EnrichmentTables, EntityTables):
     """The `Store` for both backends; open it with `presswatch.store.open_store`."""
 
     def __init__(self, engine: Engine, target: str) -> None:
