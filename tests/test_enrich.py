@@ -175,3 +175,31 @@ def test_a_syndicated_copy_is_clustered_with_its_original(archive: Archive, tmp_
     # done once: enriching again compares nothing, and the pair stays
     assert all(c.done == 0 for c in archive.enrich())
     assert len(archive.clusters("Kazakhstan")) == 1
+
+
+def test_a_surname_folds_into_the_one_full_name_across_the_archive(archive: Archive) -> None:
+    from presswatch.enrich.model import Entity, Mention
+
+    first, second, third = sorted(a.id for a in archive.articles())[:3]
+    store = archive.store
+
+    def said(article_id: int, name: str) -> None:
+        store.save_entities(
+            article_id,
+            [Entity(name, "person", (name,), 1)],
+            [Mention(0, len(name), name, "person", name)],
+            [],
+        )
+
+    said(first, "Kassym-Jomart Tokayev")
+    said(second, "Tokayev")
+    said(third, "Bush")
+    assert store.fold_people() == 1
+    [(entity_id, canonical, _)] = store.find_entities("Tokayev")
+    assert canonical == "Kassym-Jomart Tokayev"
+    assert store.articles_mentioning([entity_id]) == [first, second]
+    assert any("across the archive" in (why or "") for _, why in store.entity_aliases_of(entity_id))
+    said(first, "George W. Bush")
+    said(second, "Jeb Bush")  # two Bushes: "Bush" stays apart
+    assert store.fold_people() == 0
+    assert [c for _, c, _ in store.find_entities("Bush")] == ["Bush"]

@@ -201,5 +201,6 @@ class EntityEnricher:
                     },
                 )
             )
+        self._store.fold_people()
         order = {a.id: i for i, a in enumerate(batch)}
         return sorted(results, key=lambda r: order[r.article_id])

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from presswatch.enrich.model import Entity, Mention, Quote
 from presswatch.store.columns import fold
@@ -95,6 +95,38 @@ class EntityTables:
                 conn.execute(insert(quotes), _distinct(quoted))
 
         self._write(work)
+
+    def fold_people(self) -> int:
+        """Fold each person known only by a surname into the one person in the archive
+        with that surname and a full name, when there is exactly one; the number folded.
+        ("Tokayev" in one article, "Kassym-Jomart Tokayev" in another: one person.)"""
+
+        def work(conn: Connection) -> int:
+            people = conn.execute(
+                select(entities.c.id, entities.c.canonical).where(entities.c.kind == "person")
+            ).all()
+            full: dict[str, list[tuple[int, str]]] = {}
+            for entity_id, name in people:
+                words = str(name).split()
+                if len(words) > 1:
+                    full.setdefault(words[-1].casefold(), []).append((int(entity_id), str(name)))
+            folded = 0
+            for entity_id, name in people:
+                words = str(name).split()
+                if len(words) != 1:
+                    continue
+                matches = full.get(words[0].casefold(), [])
+                if len(matches) != 1:
+                    continue
+                target, target_name = matches[0]
+                _fold(
+                    conn, int(entity_id), target, f"surname of {target_name} (across the archive)"
+                )
+                folded += 1
+            return folded
+
+        done: int = self._write(work)
+        return done
 
     def find_entities(self, name: str) -> list[tuple[int, str, str]]:
         """(id, canonical, kind) of entities named `name` (canonically or by an alias),
@@ -255,6 +287,24 @@ class EntityTables:
         )
         with self._failures(), self._read() as conn:
             return [(str(a), str(b), int(c)) for a, b, c in conn.execute(query)]
+
+
+def _fold(conn: Connection, source: int, target: int, why: str) -> None:
+    """Move every mention, quote and alias of entity `source` to `target`, then drop it."""
+    held = set(
+        conn.execute(
+            select(entity_aliases.c.alias).where(entity_aliases.c.entity_id == target)
+        ).scalars()
+    )
+    for alias in conn.execute(
+        select(entity_aliases.c.alias).where(entity_aliases.c.entity_id == source)
+    ).scalars():
+        if alias not in held:
+            conn.execute(insert(entity_aliases).values(entity_id=target, alias=alias, why=why))
+    conn.execute(update(mentions).where(mentions.c.entity_id == source).values(entity_id=target))
+    conn.execute(update(quotes).where(quotes.c.speaker_id == source).values(speaker_id=target))
+    conn.execute(delete(entity_aliases).where(entity_aliases.c.entity_id == source))
+    conn.execute(delete(entities).where(entities.c.id == source))
 
 
 def _entity_id(conn: Connection, canonical: str, kind: str) -> int:
