@@ -75,10 +75,10 @@ def test_a_malformed_query_points_at_the_problem_and_exits_2(db: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_entity_field_says_it_is_not_available_yet(db: Path) -> None:
-    result = run("search", "entity:CSTO", db=db)
-    assert result.returncode == 2
-    assert "not available yet" in result.stderr
+def test_entity_field_finds_nothing_before_enrichment(db: Path) -> None:
+    result = run("search", "entity:CSTO", "--format", "json", db=db)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == 0
 
 
 def test_saved_queries_round_trip(db: Path) -> None:

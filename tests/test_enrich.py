@@ -203,3 +203,16 @@ def test_a_surname_folds_into_the_one_full_name_across_the_archive(archive: Arch
     said(second, "Jeb Bush")  # two Bushes: "Bush" stays apart
     assert store.fold_people() == 0
     assert [c for _, c, _ in store.find_entities("Bush")] == ["Bush"]
+
+
+def test_entity_searches_find_every_name_of_what_an_article_mentions(archive: Archive) -> None:
+    assert archive.search("entity:CSTO").total == 0  # nothing enriched yet
+    archive.enrich()
+    [(entity_id, canonical, _)] = archive.store.find_entities("CSTO")[:1]
+    assert canonical == "Collective Security Treaty Organization"
+    mentioning = set(archive.store.articles_mentioning([entity_id]))
+    by_acronym = archive.search("entity:CSTO", limit=100)
+    by_name = archive.search('entity:"Collective Security Treaty Organization"', limit=100)
+    assert {h.article.id for h in by_acronym.hits} == mentioning
+    assert {h.article.id for h in by_name.hits} == mentioning
+    assert archive.search("entity:CSTO AND entity:Tokayev").total >= 1

@@ -284,7 +284,6 @@ BAD = [
     ("-AND", 1, "- needs something"),
     ("nosuchfield:x", 0, "unknown field nosuchfield"),
     ("csto Tokayev:said", 5, "put it in quotes"),
-    ("entity:CSTO", 0, "not available yet"),
     ("title:", 6, "title: needs something to search for right after the colon"),
     ("title: csto", 6, "with no space"),
     ("(title:)", 7, "title: needs something"),

@@ -249,7 +249,6 @@ def test_saved_queries_are_used_by_name(corpus) -> None:
         "OR CSTO",
         "NOT",
         "nosuchfield:x",
-        "entity:CSTO",
         "published:[2022-01-01 TO 2021-01-01]",
         "published:2022-13",
         '"a b"~x',

@@ -10,11 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-TEXT_FIELDS = ("title", "text", "author", "source", "url", "lang", "republished_from")
+TEXT_FIELDS = (
+    "title",
+    "text",
+    "author",
+    "source",
+    "url",
+    "lang",
+    "republished_from",
+    "entity",
+)
 """Fields whose values are words. No field means title or text."""
 
 DATE_FIELDS = ("published",)
-RESERVED_FIELDS = ("entity",)
+RESERVED_FIELDS: tuple[str, ...] = ()
 """Known to the language but not searchable yet; the parser says so plainly."""
 
 

@@ -10,9 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from presswatch.text.tokens import tokenize
+from presswatch.text.tokens import MAX_TOKEN, tokenize
 
-SEARCH_FIELDS = ("title", "text", "author", "source", "url", "lang", "republished_from")
+SEARCH_FIELDS = (
+    "title",
+    "text",
+    "author",
+    "source",
+    "url",
+    "lang",
+    "republished_from",
+    "entity",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,7 @@ class SearchSource:
     feed_title: str | None
     feed_link: str | None
     source_location: str
+    entities: tuple[str, ...] = ()  # every name of every entity it mentions (enrichment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,13 @@ class SearchDoc:
     authors: tuple[str, ...]
     republished_from: str | None
     sample_key: int
+
+
+def entity_token(name: str) -> str:
+    """One token for a whole entity name ("Collective Security Treaty Organization" ->
+    collective_security_treaty_organization), so entity:CSTO finds the entity called CSTO
+    and not every name with the word in it (the CSTO Secretariat)."""
+    return "_".join(tokenize(name))[:MAX_TOKEN]
 
 
 def sample_key(article_id: int) -> int:
@@ -82,6 +99,7 @@ def search_doc(src: SearchSource) -> SearchDoc:
         "url": tuple(tokenize(urls)),
         "lang": tuple(tokenize(src.language or "")),
         "republished_from": tuple(tokenize(src.republished_from or "")),
+        "entity": tuple(t for t in map(entity_token, src.entities) if t),
     }
     return SearchDoc(
         id=src.id,

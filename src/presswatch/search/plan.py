@@ -16,6 +16,7 @@ from datetime import datetime
 
 from presswatch.errors import QuerySyntaxError
 from presswatch.query.ast import And, DateRange, Node, Not, Or, Phrase, SavedRef, Term
+from presswatch.search.documents import entity_token
 from presswatch.text.tokens import MAX_TOKEN, tokenize
 
 DEFAULT_FIELDS = ("title", "text")
@@ -86,6 +87,13 @@ def lower(node: Node, query: str = "") -> Plan:
     Raises QuerySyntaxError, pointing into `query`, for a word with nothing searchable in
     it or a proximity too wide to run.
     """
+    if node_field(node) == "entity":
+        assert isinstance(node, Term | Phrase)
+        _tokens(node.text, query, node.pos)  # the same errors for an empty name
+        prefix = isinstance(node, Term) and node.prefix
+        return Match(
+            "entity", (entity_token(node.text.rstrip("*") if prefix else node.text),), prefix
+        )
     if isinstance(node, Term):
         tokens = _tokens(node.text, query, node.pos)
         return _in_fields(node.field, lambda f: Match(f, tokens, node.prefix))
@@ -106,6 +114,10 @@ def lower(node: Node, query: str = "") -> Plan:
     if isinstance(node, SavedRef):
         raise QuerySyntaxError(f"the saved query @{node.name} was not expanded", query, node.pos)
     raise TypeError(f"not a query node: {node!r}")
+
+
+def node_field(node: Node) -> str | None:
+    return node.field if isinstance(node, Term | Phrase) else None
 
 
 def near_layouts(

@@ -41,7 +41,7 @@ from presswatch.search.plan import (
     near_layouts,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the entity field
 """Raise when the schema or the way documents are indexed changes: old indexes get rebuilt."""
 MARKER = "presswatch-index.json"
 

@@ -98,8 +98,9 @@ class EntityTables:
 
     def fold_people(self) -> int:
         """Fold each person known only by a surname into the one person in the archive
-        with that surname and a full name, when there is exactly one; the number folded.
-        ("Tokayev" in one article, "Kassym-Jomart Tokayev" in another: one person.)"""
+        with that surname and a full name, and each organization known only by an acronym
+        into the one organization spelled that way, when there is exactly one; the number
+        folded. ("Tokayev" here, "Kassym-Jomart Tokayev" there: one person.)"""
 
         def work(conn: Connection) -> int:
             people = conn.execute(
@@ -123,6 +124,7 @@ class EntityTables:
                     conn, int(entity_id), target, f"surname of {target_name} (across the archive)"
                 )
                 folded += 1
+            folded += _fold_acronyms(conn)
             return folded
 
         done: int = self._write(work)
@@ -287,6 +289,33 @@ class EntityTables:
         )
         with self._failures(), self._read() as conn:
             return [(str(a), str(b), int(c)) for a, b, c in conn.execute(query)]
+
+
+def _fold_acronyms(conn: Connection) -> int:
+    """An organization known in some article only by an acronym ("CSTO") folds into the
+    one organization that other articles taught is spelled that way."""
+    orgs = conn.execute(
+        select(entities.c.id, entities.c.canonical).where(entities.c.kind == "organization")
+    ).all()
+    spelled: dict[str, set[int]] = {}
+    for entity_id, alias in conn.execute(
+        select(entity_aliases.c.entity_id, entity_aliases.c.alias)
+        .join(entities, entities.c.id == entity_aliases.c.entity_id)
+        .where(entities.c.kind == "organization")
+    ):
+        spelled.setdefault(str(alias), set()).add(int(entity_id))
+    folded = 0
+    for entity_id, name in orgs:
+        if not (str(name).isupper() and " " not in str(name)):
+            continue
+        others = spelled.get(str(name), set()) - {int(entity_id)}
+        if len(others) != 1:
+            continue
+        [target] = others
+        full = conn.execute(select(entities.c.canonical).where(entities.c.id == target)).scalar()
+        _fold(conn, int(entity_id), target, f"acronym of {full} (across the archive)")
+        folded += 1
+    return folded
 
 
 def _fold(conn: Connection, source: int, target: int, why: str) -> None:

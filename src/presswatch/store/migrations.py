@@ -510,6 +510,55 @@ def _v5(conn: Connection) -> None:
         "quotes",
     ):
         md.tables[name].create(conn)
+    # entity: searches the names of what an article mentions, so the index hears of
+    # every change to its mentions, and of every new name of an entity it mentions.
+    if conn.dialect.name == "sqlite":
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER mentions_search_{event.lower()} AFTER {event} ON mentions "
+                    "BEGIN INSERT OR IGNORE INTO search_pending (article_id) "
+                    f"VALUES ({row}.article_id); END"
+                )
+            )
+        conn.execute(
+            text(
+                "CREATE TRIGGER entity_aliases_search AFTER INSERT ON entity_aliases BEGIN "
+                "INSERT OR IGNORE INTO search_pending (article_id) SELECT DISTINCT article_id "
+                "FROM mentions WHERE entity_id = NEW.entity_id; END"
+            )
+        )
+        return
+    conn.execute(
+        text(
+            "CREATE FUNCTION presswatch_mention_pending() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO search_pending (article_id) VALUES "
+            "(CASE WHEN TG_OP = 'DELETE' THEN OLD.article_id ELSE NEW.article_id END) "
+            "ON CONFLICT DO NOTHING; RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER mentions_search AFTER INSERT OR UPDATE OR DELETE ON mentions "
+            "FOR EACH ROW EXECUTE FUNCTION presswatch_mention_pending()"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE FUNCTION presswatch_alias_pending() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO search_pending (article_id) SELECT DISTINCT article_id FROM mentions "
+            "WHERE entity_id = NEW.entity_id ON CONFLICT DO NOTHING; RETURN NULL; END $$ "
+            "LANGUAGE plpgsql"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER entity_aliases_search AFTER INSERT ON entity_aliases "
+            "FOR EACH ROW EXECUTE FUNCTION presswatch_alias_pending()"
+        )
+    )
+    conn.execute(text("ALTER TABLE search_docs ADD COLUMN tsv_entity TSVECTOR NOT NULL DEFAULT ''"))
+    conn.execute(text("CREATE INDEX ix_search_docs_entity ON search_docs USING gin (tsv_entity)"))
 
 
 MIGRATIONS: tuple[Migration, ...] = (

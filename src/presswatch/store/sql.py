@@ -13,7 +13,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime
 from types import ModuleType
 from typing import Any, TypeVar
@@ -59,8 +59,10 @@ from presswatch.store.schema import (
     article_pages,
     articles,
     blobs,
+    entity_aliases,
     feeds,
     fetches,
+    mentions,
     revisions,
     saved_queries,
     search_pending,
@@ -629,7 +631,7 @@ class SQLStore(PollingTables, EnrichmentTables, EntityTables):
         with self._failures(), self._read() as conn:
             for chunk in _chunks(sorted(set(ids))):
                 query = _search_select().where(articles.c.id.in_(chunk)).order_by(articles.c.id)
-                rows.extend(_search_source(row) for row in conn.execute(query))
+                rows.extend(_with_entities(conn, [_search_source(r) for r in conn.execute(query)]))
         return rows
 
     def iter_search_sources(self, batch: int = 2_000) -> Iterator[list[SearchSource]]:
@@ -640,7 +642,7 @@ class SQLStore(PollingTables, EnrichmentTables, EntityTables):
                 _search_select().where(articles.c.id > after).order_by(articles.c.id).limit(batch)
             )
             with self._failures(), self._read() as conn:
-                rows = [_search_source(row) for row in conn.execute(query)]
+                rows = _with_entities(conn, [_search_source(row) for row in conn.execute(query)])
             if not rows:
                 return
             yield rows
@@ -715,6 +717,24 @@ def _search_select() -> Select[Any]:
         .outerjoin(sources, sources.c.id == articles.c.source_id)
         .outerjoin(_shown_page, _shown_page.c.article_id == articles.c.id)
     )
+
+
+def _with_entities(conn: Connection, rows: list[SearchSource]) -> list[SearchSource]:
+    """The same rows with the names of the entities each mentions (every alias), so
+    entity: finds an article by any name of what it mentions."""
+    if not rows:
+        return rows
+    names: dict[int, list[str]] = {}
+    query = (
+        select(mentions.c.article_id, entity_aliases.c.alias)
+        .join(entity_aliases, entity_aliases.c.entity_id == mentions.c.entity_id)
+        .where(mentions.c.article_id.in_([r.id for r in rows]))
+        .distinct()
+        .order_by(mentions.c.article_id, entity_aliases.c.alias)
+    )
+    for article_id, alias in conn.execute(query):
+        names.setdefault(int(article_id), []).append(str(alias))
+    return [replace(r, entities=tuple(names[r.id])) if r.id in names else r for r in rows]
 
 
 def _search_source(row: Row[Any]) -> SearchSource:
