@@ -10,18 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from presswatch.query.ast import TEXT_FIELDS
 from presswatch.text.tokens import MAX_TOKEN, tokenize
 
-SEARCH_FIELDS = (
-    "title",
-    "text",
-    "author",
-    "source",
-    "url",
-    "lang",
-    "republished_from",
-    "entity",
-)
+SEARCH_FIELDS = TEXT_FIELDS  # every field the query language can name holds words
 
 
 @dataclass(frozen=True, slots=True)
