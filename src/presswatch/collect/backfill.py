@@ -65,6 +65,7 @@ async def walk_back(
     by_number = False  # the address is a guessed ?paged=N, not a link the feed gave
     fresh = True  # the last page read brought new articles: read on, even pages seen before
     stopped, complete, error = "", False, None
+    reached_date = False
     while address is not None:
         if number > max_pages:
             stopped = f"stopped after {max_pages} pages (the most one backfill reads)"
@@ -113,7 +114,7 @@ async def walk_back(
             location=state.location,
             kind="url",
             shown=address,
-            after=c._http_record("backfill" if number > 1 else "feed", result),
+            after=c._http_hook("backfill" if number > 1 else "feed", result),
         )
         if on_page is not None:
             on_page(number, address, report)
@@ -137,6 +138,7 @@ async def walk_back(
                 pages += await fetch_full_text(c, client, articles)
         if until is not None and dates and min(dates) < until:
             stopped, complete = f"reached {until:%Y-%m-%d}, the date asked", True
+            reached_date = True
             break
         previous_keys = keys
         if older is None:
@@ -148,7 +150,7 @@ async def walk_back(
         by_number = older == wordpress_page(result.final_url, number + 1)
         address, number = older, number + 1
     if complete:
-        start = until if until is not None and "date asked" in stopped else None
+        start = until if reached_date else None
         how = "backfill to " + (f"{until:%Y-%m-%d}" if start else "the start of the feed")
         await c._db(c.store.add_coverage, state.id, start, started, how, c._now())
     return BackfillReport(

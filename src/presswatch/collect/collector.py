@@ -265,20 +265,22 @@ class Collector:
             report = replace(report, pages=pages)
         return report
 
-    def _http_record(self, purpose: str, result: FetchResult) -> Callable[[int, bool], None]:
-        def record(fetch_id: int, stored: bool) -> None:
-            self.store.set_fetch_http(
-                fetch_id,
-                purpose=purpose,
-                url=result.final_url,
-                http_status=result.status,
-                elapsed_ms=round(result.elapsed * 1000),
-                received=result.received,
-                etag=result.etag,
-                last_modified=result.last_modified,
-            )
+    def _record_http(self, fetch_id: int, purpose: str, result: FetchResult) -> None:
+        """The HTTP side of a fetch record: address answered, status, time, bytes, validators."""
+        self.store.set_fetch_http(
+            fetch_id,
+            purpose=purpose,
+            url=result.final_url,
+            http_status=result.status,
+            elapsed_ms=round(result.elapsed * 1000),
+            received=result.received,
+            etag=result.etag,
+            last_modified=result.last_modified,
+        )
 
-        return record
+    def _http_hook(self, purpose: str, result: FetchResult) -> Callable[[int, bool], None]:
+        """`_record_http` as Archive._store's `after` hook."""
+        return lambda fetch_id, _stored: self._record_http(fetch_id, purpose, result)
 
     def _schedule(
         self,
@@ -287,11 +289,10 @@ class Collector:
         result: FetchResult,
         *,
         hints: FeedHints | None = None,
-        feed_id: int | None = None,
         streak: int = 0,
     ) -> tuple[datetime, str]:
         now = self._now()
-        feed_id = feed_id or state.feed_id
+        feed_id = state.feed_id
         recent: list[datetime] = []
         if feed_id is not None and outcome in ("ok", "not-modified"):
             recent = self.store.recent_published(feed_id)
@@ -335,7 +336,7 @@ class Collector:
                 counts=IngestCounts(),
                 now=self._now(),
             )
-            self._http_record("feed", result)(fetch_id, True)
+            self._record_http(fetch_id, "feed", result)
             store.update_source(
                 state.id,
                 error_streak=0,
@@ -393,7 +394,7 @@ class Collector:
                 started_at=started,
                 now=self._now(),
             )
-            self._http_record("feed", result)(fetch_id, False)
+            self._record_http(fetch_id, "feed", result)
             store.update_source(state.id, **changes)
         return UpdateReport(
             state.location,
@@ -415,7 +416,7 @@ class Collector:
         planned: list[tuple[datetime, str]] = []
 
         def after(fetch_id: int, stored: bool) -> None:
-            self._http_record("feed", result)(fetch_id, stored)
+            self._record_http(fetch_id, "feed", result)
             if stored:
                 fresh = self.store.source_state(state.id) or state
                 when, why = self._schedule(fresh, "ok", result, hints=hints)
@@ -484,7 +485,7 @@ class Collector:
                         started_at=started,
                         now=self._now(),
                     )
-                    self._http_record("feed", result)(fetch_id, False)
+                    self._record_http(fetch_id, "feed", result)
 
             await self._db(failed)
             return IngestReport(url, "failed", error=error)
@@ -497,7 +498,7 @@ class Collector:
             location=url,
             kind="url",
             shown=url,
-            after=self._http_record("feed", result),
+            after=self._http_hook("feed", result),
         )
         if self.full_text and report.status != "failed":
             articles = list(prepared.articles)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from presswatch.dedupe import Document, Overlap, Pair, build_clusters
+from presswatch.search.documents import outlet_name
 
 if TYPE_CHECKING:
     from presswatch.search.service import SearchService
@@ -46,23 +46,17 @@ def clusters_for(
     ids = {x for r in rows for x in r[:2]}
     docs = []
     for article_id, when, feed, link, republished in store.cluster_members(sorted(ids)):
-        host = (urlsplit(link).hostname or "") if link else ""
-        docs.append(
-            Document(
-                str(article_id),
-                "",
-                when,
-                host or feed,
-                republished,
-                aliases=tuple(n for n in (feed, host) if n),
-            )
-        )
+        outlet = outlet_name(feed, link, feed)
+        aliases = tuple(dict.fromkeys(n for n in (feed, outlet) if n))
+        docs.append(Document(str(article_id), "", when, outlet, republished, aliases=aliases))
     pairs = [Pair(str(a), str(b), Overlap(j, c, n, same)) for a, b, j, c, n, same in rows]
     found = build_clusters(docs, pairs)
     wanted = {str(i) for i in matched}
     found = tuple(c for c in found if any(m.id in wanted for m in c.members))
-    chosen = sorted(found, key=lambda c: max(m.published or _EPOCH for m in c.members))
-    chosen = list(reversed(chosen))[:limit]
+    newest_first = sorted(
+        found, key=lambda c: max(m.published or _EPOCH for m in c.members), reverse=True
+    )
+    chosen = newest_first[:limit]
     articles = {
         a.id: a
         for a in store.articles_by_ids(sorted({int(m.id) for c in chosen for m in c.members}))

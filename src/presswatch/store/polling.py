@@ -16,7 +16,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from presswatch.store.columns import fold
-from presswatch.store.records import FetchRecord, PageRecord, SourceHealth, SourceState
+from presswatch.store.records import (
+    FetchRecord,
+    PageRecord,
+    SourceHealth,
+    SourceState,
+    SourceSummary,
+)
 from presswatch.store.schema import (
     article_feeds,
     article_pages,
@@ -96,6 +102,7 @@ class PollingTables:
     _read: Callable[[], AbstractContextManager[Connection]]
     _failures: Callable[[], AbstractContextManager[None]]
     _dialect: ModuleType  # sqlalchemy.dialects.sqlite or .postgresql, for ON CONFLICT
+    list_sources: Callable[[], list[SourceSummary]]
 
     # -- sources ------------------------------------------------------------------------
 
@@ -249,7 +256,7 @@ class PollingTables:
 
     def source_health(self, now: datetime) -> list[SourceHealth]:
         """Every source with its state, articles, recent rate, last HTTP status, coverage."""
-        summaries = {s.id: s for s in self.list_sources()}  # type: ignore[attr-defined]
+        summaries = {s.id: s for s in self.list_sources()}
         since = now - timedelta(days=30)
         with self._failures(), self._read() as conn:
             states = [_state(r) for r in conn.execute(select(*_STATE_COLUMNS))]
