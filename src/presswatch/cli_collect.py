@@ -8,14 +8,16 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from presswatch.cli import Context, _fetch_line, _jsonable, _table, _when
-from presswatch.collect.collector import AddReport, UpdateReport
 from presswatch.errors import UsageError
 from presswatch.store.records import FetchRecord, SourceHealth, SourceState
+
+if TYPE_CHECKING:  # the collector (httpx, trafilatura) loads only for commands that fetch
+    from presswatch.collect.collector import AddReport, UpdateReport
 
 
 def _update_line(r: UpdateReport) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from presswatch.cli import Context, _fit, _jsonable, _table, _when
-from presswatch.enrich.clusters import ClusterView
+
+if TYPE_CHECKING:  # clustering (numpy) loads only for the commands that cluster
+    from presswatch.enrich.clusters import ClusterView
 
 
 @click.command()
