@@ -34,6 +34,7 @@ from presswatch.store.records import (
 
 if TYPE_CHECKING:
     from presswatch.collect.collector import Collector
+    from presswatch.enrich.base import Enricher
     from presswatch.enrich.clusters import ClusterView
     from presswatch.enrich.runner import EnrichCounts
     from presswatch.fetch.client import FetchSettings
@@ -128,6 +129,7 @@ class Archive:
         self.store = store
         self._clock = clock
         self.search_service = SearchService(store, clock)
+        self._enrichers: list[Enricher] | None = None
 
     def close(self) -> None:
         self.search_service.close()
@@ -296,6 +298,15 @@ class Archive:
 
     # -- enrichment ---------------------------------------------------------------------
 
+    def enrichers(self) -> list[Enricher]:
+        """Made once per open archive: the syndication index and the language model they
+        hold load once, not at every slice `run` enriches."""
+        if self._enrichers is None:
+            from presswatch.enrich.runner import default_enrichers
+
+            self._enrichers = default_enrichers(self.store)
+        return self._enrichers
+
     def enrich(
         self,
         *,
@@ -305,11 +316,11 @@ class Archive:
     ) -> list[EnrichCounts]:
         """Run the enrichers (language, ...) over articles whose results are missing or
         stale; resumable, and a second run changes nothing."""
-        from presswatch.enrich.runner import default_enrichers, run_enrichers
+        from presswatch.enrich.runner import run_enrichers
 
         return run_enrichers(
             self.store,
-            default_enrichers(self.store),
+            self.enrichers(),
             now=self._clock,
             rerun=rerun,
             limit=limit,
@@ -364,11 +375,8 @@ class Archive:
         return self.store.find_quotes(speaker_ids=speakers, article_ids=ids, limit=limit)
 
     def enrichment_due(self) -> dict[str, int]:
-        from presswatch.enrich.runner import default_enrichers
-
         return {
-            e.name: self.store.count_due_for_enrichment(e.name, e.version)
-            for e in default_enrichers(self.store)
+            e.name: self.store.count_due_for_enrichment(e.name, e.version) for e in self.enrichers()
         }
 
     # -- live collection ----------------------------------------------------------------
