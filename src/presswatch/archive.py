@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from presswatch.analysis.timeline import Timeline
+from presswatch.archive_explore import ExploreUseCases
+from presswatch.archive_publish import PublishingUseCases
+from presswatch.archive_views import ViewUseCases
 from presswatch.errors import PresswatchError, UsageError
 from presswatch.pipeline import Prepared, prepare, prepared_in_order, worker_count
 from presswatch.publish import Channel, write_atom, write_json_feed, write_rss
@@ -122,7 +125,7 @@ def expand_inputs(names: Sequence[str]) -> list[InputRef]:
     return refs
 
 
-class Archive:
+class Archive(PublishingUseCases, ViewUseCases, ExploreUseCases):
     """The archive a user works with: open it with `open_archive`, close it when done."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:

@@ -381,9 +381,11 @@ def _utc(value: datetime | None) -> datetime | None:
 
 from presswatch.cli_collect import COMMANDS as COLLECT  # noqa: E402  (they use the helpers above)
 from presswatch.cli_enrich import COMMANDS as ENRICH  # noqa: E402
+from presswatch.cli_publish import COMMANDS as PUBLISH  # noqa: E402
 from presswatch.cli_search import COMMANDS as SEARCH  # noqa: E402
+from presswatch.cli_web import COMMANDS as WEB  # noqa: E402
 
-for _command in (*COLLECT, *ENRICH, *SEARCH):
+for _command in (*COLLECT, *ENRICH, *SEARCH, *PUBLISH, *WEB):
     cli.add_command(_command)
 
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from presswatch.enrich.base import EnrichInput, EnrichResult
 from presswatch.enrich.model import Entity, Mention, Quote
 from presswatch.search.documents import SearchSource
+from presswatch.store.access import AccessStore
 from presswatch.store.records import (
     ArticleDetail,
     FetchRecord,
@@ -21,10 +22,11 @@ from presswatch.store.records import (
     SourceSummary,
     StoredArticle,
 )
+from presswatch.store.views import ViewStore
 from presswatch.types import Article, ParsedFeed
 
 
-class Store(Protocol):
+class Store(AccessStore, ViewStore, Protocol):
     """An archive: upserts keyed by stable identities, reads as plain frozen records.
 
     Datetimes are timezone-aware UTC both ways. Nothing is ever deleted. Date filters are

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from presswatch.errors import ArchiveError
 from presswatch.search.documents import SearchSource
+from presswatch.store.access import AccessTables
 from presswatch.store.bulk import CONTENT, Bulk
 from presswatch.store.bulk import Row as Values
 from presswatch.store.columns import fold, strip_nul
@@ -54,6 +55,7 @@ from presswatch.store.records import (
     StoredArticle,
     pack_raw,
 )
+from presswatch.store.views import ViewTables
 from presswatch.store.schema import (
     article_feeds,
     article_pages,
@@ -89,7 +91,7 @@ _shown_page = (
 )
 
 
-class SQLStore(PollingTables, EnrichmentTables, EntityTables):
+class SQLStore(PollingTables, EnrichmentTables, EntityTables, AccessTables, ViewTables):
     """The `Store` for both backends; open it with `presswatch.store.open_store`."""
 
     def __init__(self, engine: Engine, target: str) -> None:
