@@ -47,6 +47,7 @@ def measure(target: str) -> dict[str, Any]:
         speakers_right = speakers_total = 0
         misses: list[str] = []
         extras: list[str] = []
+        per_article: list[dict[str, Any]] = []
         for article in archive.articles():
             gold = GOLD.get(article.url or "")
             if gold is None:
@@ -72,6 +73,17 @@ def measure(target: str) -> dict[str, Any]:
             misses += [sorted(g)[0] for g in gold_names if g not in hit_gold]
             extras += [sorted(p)[0] for p in predicted if p not in hit_pred]
             quotes = found.get("quotes", [])
+            row: dict[str, Any] = {
+                "title": gold["title"],
+                "found": len(predicted),
+                "gold": len(gold_names),
+                "matched_found": len(hit_pred),
+                "matched_gold": len(hit_gold),
+                "speakers": 0,
+                "speakers_right": 0,
+                "wrong": [],
+            }
+            per_article.append(row)
             by_name = {
                 _key(n): i
                 for i, e in enumerate(gold["entities"])
@@ -81,6 +93,7 @@ def measure(target: str) -> dict[str, Any]:
                 if not q.get("speaker"):
                     continue
                 speakers_total += 1
+                row["speakers"] += 1
                 text = _key(q["text"])
                 match = next(
                     (
@@ -90,11 +103,13 @@ def measure(target: str) -> dict[str, Any]:
                     ),
                     None,
                 )
-                if match is None or not match.get("speaker"):
-                    continue
-                said = by_name.get(_key(match["speaker"]))
+                said = by_name.get(_key(match["speaker"])) if match and match["speaker"] else None
                 if said is not None and said == by_name.get(_key(q["speaker"])):
                     speakers_right += 1
+                    row["speakers_right"] += 1
+                else:
+                    got = "no quote" if match is None else match.get("speaker")
+                    row["wrong"].append(f"{q['text'][:50]!r}: {q['speaker']} <- {got}")
     precision = matched_found / found_total if found_total else 0.0
     recall = matched_gold / gold_total if gold_total else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -108,7 +123,24 @@ def measure(target: str) -> dict[str, Any]:
         "gold": gold_total,
         "misses": misses,
         "extras": extras,
+        "articles": per_article,
     }
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 1.0
+
+
+def per_article_lines(figures: dict[str, Any]) -> list[str]:
+    """One line per article: entity P/R/F1 and speakers right of those with one."""
+    lines = []
+    for row in figures["articles"]:
+        p = _ratio(row["matched_found"], row["found"])
+        r = _ratio(row["matched_gold"], row["gold"])
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        speakers = f"{row['speakers_right']}/{row['speakers']}" if row["speakers"] else "-"
+        lines.append(f"P {p:.3f} R {r:.3f} F1 {f1:.3f} speakers {speakers:>5}  {row['title'][:60]}")
+    return lines
 
 
 def test_entity_and_speaker_quality_on_the_seed(tmp_path: Path) -> None:
@@ -128,7 +160,12 @@ if __name__ == "__main__":
 
     with tempfile.TemporaryDirectory() as folder:
         result = measure(str(Path(folder) / "gold.db"))
-    print(json.dumps({k: v for k, v in result.items() if k not in ("misses", "extras")}, indent=2))
+    hidden = ("misses", "extras", "articles")
+    print(json.dumps({k: v for k, v in result.items() if k not in hidden}, indent=2))
+    print("\n".join(per_article_lines(result)))
     if "-v" in sys.argv:
+        for row in result["articles"]:
+            for line in row["wrong"]:
+                print("speaker:", line)
         print("missed:", ", ".join(sorted(set(result["misses"]))))
         print("extra:", ", ".join(sorted(set(result["extras"]))))
