@@ -27,6 +27,7 @@ from presswatch.collect.fulltext import fetch_full_text, retry_due_pages
 from presswatch.errors import UsageError
 from presswatch.fetch.client import FetchResult, FetchSettings, HttpClient
 from presswatch.fetch.discover import looks_like_html
+from presswatch.fetch.limiter import HostLimiter
 from presswatch.fetch.robots import Robots
 from presswatch.fetch.schedule import FeedHints, ScheduleBounds, hints_from_feed, next_check
 from presswatch.formats.opml import Subscription, parse_opml, write_opml
@@ -83,6 +84,7 @@ class Collector:
         enrich: bool = True,
         workers: int | None = None,
         rng: random.Random | None = None,
+        limiter: HostLimiter | None = None,
     ) -> None:
         self.archive = archive
         self.store = archive.store
@@ -96,6 +98,8 @@ class Collector:
         self._pool: ProcessPoolExecutor | None = None
         self._robots: dict[str, tuple[Robots, bool, datetime]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        # per-host limits shared with other workers (a RedisLimiter); None: this process's own
+        self.limiter = limiter
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
@@ -140,7 +144,7 @@ class Collector:
     async def _client(self) -> HttpClient:
         self._robots_locks = {}  # asyncio locks belong to one event loop
         backoff = await self._db(self.store.host_backoff, self._now())
-        return HttpClient(self.settings, backoff=backoff)
+        return HttpClient(self.settings, backoff=backoff, limiter=self.limiter)
 
     async def _session(self, work: Callable[[HttpClient], Awaitable[T]]) -> T:
         async with await self._client() as client:
@@ -632,6 +636,24 @@ class Collector:
             with contextlib.suppress(Exception):  # enrichment records its own failures
                 await self._db(self.archive.enrich, limit=ENRICH_SLICE)
 
+    async def _deliver_alerts(self) -> None:
+        """Post the alerts' new matches as they arrive (after the round is indexed and
+        enriched), and retries whose time has come. A delivery's failure stays in its log;
+        an archive that is busy now is tried again after the next round."""
+        from presswatch.collect.alerts import deliver
+        from presswatch.errors import PresswatchError
+        from presswatch.publish.alerts import RetryPolicy
+
+        with contextlib.suppress(PresswatchError):
+            await deliver(
+                self.store,
+                self.archive.search_service,
+                self.settings,
+                now=self._now,
+                retry=RetryPolicy(),
+                db=self._db,
+            )
+
     # -- run ----------------------------------------------------------------------------
 
     async def run(
@@ -668,8 +690,10 @@ class Collector:
                         await self._db(self.archive.search_service.catch_up, wait=False)
                         await client.close_idle()
                         await self._enrich_slice()
+                        await self._deliver_alerts()
                         continue
                     await self._enrich_slice()
+                    await self._deliver_alerts()
                     upcoming = await self._db(self.store.next_due)
                     wait = idle
                     if upcoming is not None:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+from urllib.parse import quote, urlsplit
 
 from presswatch.normalize.html import text_to_html
 from presswatch.types import Enclosure
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+FEED_SUFFIXES = {"rss": "rss", "atom": "atom", "json": "json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +109,60 @@ def item_id(item: PublishItem) -> str:
 
 def newest(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None or candidate > current else current
+
+
+# -- topic feeds -------------------------------------------------------------------------
+
+
+def topic_feed_path(saved_name: str, fmt: str) -> str:
+    """Where the web app serves a saved query's feed (web/pages.py), so the feed's self
+    link names that place."""
+    return f"/topics/{quote(saved_name, safe='')}/feed.{FEED_SUFFIXES[fmt]}"
+
+
+def topic_page_path(query: str, saved_name: str | None) -> str:
+    """The page a topic feed stands for: the saved query's dashboard, else the search."""
+    if saved_name:
+        return f"/topics/{quote(saved_name, safe='')}"
+    return f"/search?q={quote(query, safe='')}"
+
+
+def checked_base_url(base_url: str | None) -> str | None:
+    """The deployment's base URL without its trailing slash; ValueError if it is not an
+    absolute http(s) address."""
+    if not base_url or not base_url.strip():
+        return None
+    base = base_url.strip().rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"the base URL must be an absolute http(s) address such as "
+            f"https://presswatch.example.org, not {base_url!r}"
+        )
+    return base
+
+
+def topic_channel(
+    query: str,
+    fmt: str,
+    *,
+    saved_name: str | None,
+    saved_text: str | None,
+    base_url: str | None,
+    languages: Set[str | None],
+) -> Channel:
+    """The channel of a topic feed: titled by the saved query's name (else the query),
+    linked from the configured base URL only, refreshed hourly. Only a saved query's feed
+    has an address of its own to name as its self link."""
+    base = checked_base_url(base_url)
+    shown = saved_text if saved_text is not None else query
+    title = saved_name if saved_name else query
+    return Channel(
+        title=title,
+        link=base + topic_page_path(query, saved_name) if base else None,
+        description=f"presswatch: the newest articles matching {shown}",
+        language=next(iter(languages)) if len(languages) == 1 else None,
+        self_url=base + topic_feed_path(saved_name, fmt) if base and saved_name else None,
+        update_period="hourly",
+        update_frequency=1,
+    )

@@ -121,22 +121,29 @@ class SearchService:
         """Apply the change log to the index; the number of articles (re)indexed.
 
         With `wait` False, another process holding the index is not an error: that
-        process will apply the log, and this one reads what is committed.
+        process will apply the log, and this one reads what is committed. On PostgreSQL
+        each batch claims its ids (store.pending_search_ids inside a transaction), so
+        processes catching up at once index disjoint parts of the log; ids another
+        process holds are left to it.
         """
         done = 0
         try:
             index = self.index
-            # Read outside any transaction first: a search with nothing to apply must not
+            # Look outside any transaction first: a search with nothing to apply must not
             # wait for the archive's write lock (on SQLite, held by a running ingest).
-            while ids := self.store.pending_search_ids(CATCH_UP_BATCH):
+            while self.store.pending_search_ids(1):
                 with self.store.transaction():
+                    ids = self.store.pending_search_ids(CATCH_UP_BATCH)
                     group: list[int] = []
                     while ids and len(group) < COMMIT_EVERY:
                         index.upsert([search_doc(s) for s in self.store.search_sources(ids)])
                         group += ids
                         ids = self.store.pending_search_ids(CATCH_UP_BATCH, after=group[-1])
-                    index.commit()
-                    self.store.clear_search_pending(group)
+                    if group:
+                        index.commit()
+                        self.store.clear_search_pending(group)
+                if not group:  # what is pending is being indexed by another process
+                    break
                 done += len(group)
         except SearchIndexBusy:
             if wait:
@@ -178,10 +185,16 @@ class SearchService:
         that no pending change explains (e.g. an archive restored from a backup)."""
         if getattr(index, "needs_rebuild", False):
             return True
-        indexed = index.doc_count()
+        # Other processes may ingest and catch up between these reads (workers on one
+        # PostgreSQL archive). The index only grows and the log only shrinks by catch-up,
+        # so the count read before the archive's bounds it from above and the count read
+        # after bounds it from below; one read in between would see a healthy index as
+        # inconsistent now and then, and rebuild it under the other writers' feet.
+        before = index.doc_count()
         articles = self.store.count_articles()
         pending = self.store.count_search_pending()
-        return not (articles - pending <= indexed <= articles)
+        after = index.doc_count()
+        return not (before <= articles and articles - pending <= after)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -287,6 +300,12 @@ class SearchService:
         raise UsageError(f"no saved query named {name!r} (see `presswatch queries list`)")
 
     def delete_query(self, name: str) -> None:
+        users = [str(a.id) for a in self.store.list_alerts() if a.query_name == name]
+        if users:
+            raise UsageError(
+                f"@{name} is used by alert {', '.join(users)}: remove "
+                f"{'it' if len(users) == 1 else 'them'} first (presswatch alerts remove ID)"
+            )
         if not self.store.delete_query(name):
             raise UsageError(f"no saved query named {name!r} (see `presswatch queries list`)")
 

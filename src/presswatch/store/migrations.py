@@ -561,12 +561,92 @@ def _v5(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_search_docs_entity ON search_docs USING gin (tsv_entity)"))
 
 
+def _v6(conn: Connection) -> None:
+    # Publishing: API tokens (only a hash kept), webhook alerts on saved queries, and their
+    # deliveries. An alert starts when it is created: a trigger notes every article stored
+    # after that, for each active alert, in `alert_pending` (in the writing transaction, so
+    # nothing committed later is missed, whatever order concurrent writers commit in);
+    # delivering reads that list, keeps the matches and clears what it read.
+    Id = BigInteger().with_variant(Integer(), "sqlite")
+    md = MetaData()
+    Table("articles", md, Column("id", Id, primary_key=True))
+    Table("saved_queries", md, Column("name", String(64), primary_key=True))
+    Table(
+        "api_tokens",
+        md,
+        Column("name", String(64), primary_key=True),
+        Column("hash", String(64), nullable=False, unique=True),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("last_used_at", UTCDateTime),
+    )
+    Table(
+        "alerts",
+        md,
+        Column("id", Id, Identity(), primary_key=True),
+        Column("query_name", String(64), ForeignKey("saved_queries.name"), nullable=False),
+        Column("url", CleanText, nullable=False),
+        Column("secret", CleanText, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("active", Integer, nullable=False, server_default="1"),
+        sqlite_autoincrement=True,  # a removed alert's id is never given to a new one
+    )
+    Table(
+        "alert_pending",
+        md,
+        # not a foreign key: an article stored while its alert is being removed must not
+        # fail for it; a row left for a removed alert (whose id is never reused) is ignored
+        Column("alert_id", Id, primary_key=True),
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    )
+    deliveries = Table(
+        "alert_deliveries",
+        md,
+        Column("alert_id", Id, ForeignKey("alerts.id"), primary_key=True),
+        Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("last_status_code", Integer),
+        Column("last_error", CleanText),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+        Column("next_attempt_at", UTCDateTime),
+    )
+    Index("ix_alert_deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
+    Index("ix_alert_deliveries_updated", deliveries.c.updated_at)
+    for name in ("api_tokens", "alerts", "alert_pending", "alert_deliveries"):
+        md.tables[name].create(conn)
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            text(
+                "CREATE TRIGGER articles_alert_pending AFTER INSERT ON articles BEGIN "
+                "INSERT OR IGNORE INTO alert_pending (alert_id, article_id) "
+                "SELECT id, NEW.id FROM alerts WHERE active = 1; END"
+            )
+        )
+        return
+    conn.execute(
+        text(
+            "CREATE FUNCTION presswatch_alert_pending() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO alert_pending (alert_id, article_id) "
+            "SELECT id, NEW.id FROM alerts WHERE active = 1 "
+            "ON CONFLICT DO NOTHING; RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER articles_alert_pending AFTER INSERT ON articles "
+            "FOR EACH ROW EXECUTE FUNCTION presswatch_alert_pending()"
+        )
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", _v1),
     Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
     Migration(3, "search: saved queries, index change log (and PostgreSQL search_docs)", _v3),
     Migration(4, "live collection: HTTP sources, fetch records, backfill, article pages", _v4),
     Migration(5, "enrichment: results per enricher, syndication, entities, quotes", _v5),
+    Migration(6, "publishing: API tokens, alerts on saved queries and their deliveries", _v6),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -26,14 +26,30 @@ entities     canonical entities (name, kind) across the archive; entity_aliases 
 near_signatures / near_pairs  syndication: each article's MinHash signature (to rebuild the
              index at start) and the verified copies found, a < b.
 saved_queries named queries (`@name` inside other queries).
+api_tokens   API tokens by name: only the sha256 of each secret is kept.
+alerts       webhooks on saved queries: the URL, the secret that signs each body, whether
+             active. A removed alert is deleted with its pending list and log; its id is
+             never reused.
+alert_pending where each alert starts: a trigger on `articles` adds (alert, article) for
+             every article stored while the alert is active, so an alert receives what
+             arrives after it was created, never the archive's history. Delivering reads
+             the rows whose article the search index has caught up with, keeps the
+             matches in alert_deliveries and deletes the rows it read.
+alert_deliveries one row per (alert, article) matched, so a match is queued once and
+             sent again only after an attempt that failed. status 'pending'
+             (next_attempt_at says when), 'sending' (claimed by a deliverer; the POST is
+             under way), 'delivered' (a 2xx came back), 'failed' (gave up after the last
+             retry) or 'interrupted' (presswatch stopped during the POST: it may have
+             arrived, and it is not sent again).
 search_pending the change log of the search index: ids of articles written since the index
              last caught up. Triggers on `articles` fill it in the writing transaction.
              On PostgreSQL the index itself is the table `search_docs` (tsvector per field,
              GIN-indexed), created by migration 3 and written by search/pg_index.py.
 schema_version one row per applied migration.
 
-Nothing is ever deleted. The tables are created and changed only by migrations.py;
-a contract test checks that the migrated database matches these definitions.
+No article is ever deleted (revoked tokens and removed alerts are). The tables are
+created and changed only by migrations.py; a contract test checks that the migrated
+database matches these definitions.
 """
 
 from __future__ import annotations
@@ -351,6 +367,48 @@ near_pairs = Table(
     Column("containment", Float, nullable=False),
     Column("common", Integer, nullable=False),
     Column("identical", Integer, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    _id(),
+    Column("query_name", String(64), ForeignKey("saved_queries.name"), nullable=False),
+    Column("url", CleanText, nullable=False),
+    Column("secret", CleanText, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Integer, nullable=False, server_default="1"),
+    sqlite_autoincrement=True,
+)
+
+alert_pending = Table(
+    "alert_pending",
+    metadata,
+    Column("alert_id", Id, primary_key=True),  # not a foreign key: see migrations._v6
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("alert_id", Id, ForeignKey("alerts.id"), primary_key=True),
+    Column("article_id", Id, ForeignKey("articles.id"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", CleanText),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
 )
 
 schema_version = Table(
