@@ -1,24 +1,145 @@
 """The app factory: one FastAPI app holding the pages and the /api router over one archive.
 
-Owner: issue 6 web pages.
+Concurrency. FastAPI runs the (sync) endpoints in a thread pool, all sharing one
+`Archive`. The store is safe to share: each call takes its own pooled connection (SQLite
+connections are opened with check_same_thread off, in WAL mode, so readers never wait for
+the writer; writers queue on BEGIN IMMEDIATE), and a `transaction()` block belongs to the
+thread that opened it. Reading the search index is safe too (tantivy hands each call its
+own searcher). What is not safe is applying the index's change log from two threads at
+once: every search first catches up with what was written since (by a form here, the
+background enrichment, or another process), and two threads doing that together would
+share tantivy's one writer and could add a document twice. So the catch-up is serialized
+by one lock per archive (`serialize_index_catch_up`), and the index is opened before the
+first request rather than by whichever request comes first. On PostgreSQL the same holds
+(each thread takes its own connection from SQLAlchemy's pool).
+
+Timelines, top lists, facets and the dashboard's sections are kept for a short while
+(web/recent.py, PRESSWATCH_WEB_CACHE_SECONDS) and dropped after any successful write
+request (`ClearOnWrite`) or background enrichment batch.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from presswatch.archive import Archive
 from presswatch.web import api, pages
+from presswatch.web.recent import ClearOnWrite, Recent
+from presswatch.web.security import SecurityMiddleware
+from presswatch.web.settings import WebSettings, load_settings
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("presswatch.web")
 
 
-def create_app(archive: Archive) -> FastAPI:
+def create_app(archive: Archive, settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or load_settings()
     app = FastAPI(
         title="presswatch",
         openapi_url="/api/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # Starlette builds its trailing-slash redirects from the Host header.
+        redirect_slashes=False,
     )
     app.state.archive = archive
+    app.state.settings = settings
+    app.state.recent = Recent(settings.cache_seconds)
+    serialize_index_catch_up(archive)
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(StarletteHTTPException, _not_found_as_page)
+    for error, handler in pages.ERROR_HANDLERS.items():
+        app.add_exception_handler(error, handler)
+    secure = bool(settings.base_url and settings.base_url.startswith("https://"))
+    app.add_middleware(ClearOnWrite, recent=app.state.recent)
+    app.add_middleware(
+        SecurityMiddleware, secure_cookie=secure, allowed_hosts=settings.allowed_hosts
+    )
     return app
+
+
+async def _not_found_as_page(request: Request, exc: Exception) -> Response:
+    """The API answers in JSON; a person who mistyped a page address gets a page."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith("/api") or request.url.path.startswith("/static"):
+        return await http_exception_handler(request, exc)
+    return pages.error_page(request, str(exc.detail), exc.status_code)
+
+
+def serialize_index_catch_up(archive: Archive) -> None:
+    """Let one thread at a time apply the search index's change log (see the module doc).
+
+    Done on the archive's own SearchService object, so every caller (a search, the
+    collector's writer thread, background enrichment) takes the same lock.
+    """
+    service = archive.search_service
+    if getattr(service, "_web_catch_up_lock", None) is not None:
+        return
+    lock = threading.RLock()  # opening the index may rebuild it, which catches up
+    unlocked: Callable[..., int] = service.catch_up
+
+    def catch_up(*, wait: bool = True) -> int:
+        with lock:
+            return unlocked(wait=wait)
+
+    service._web_catch_up_lock = lock  # type: ignore[attr-defined]
+    service.catch_up = catch_up  # type: ignore[method-assign]
+    with lock:
+        _ = service.index  # opened (and rebuilt if need be) now, not by the first request
+
+
+class BackgroundEnrichment:
+    """Enriches due articles a slice at a time in a thread, as `presswatch run` does
+    between checks, so articles added through the app get their entities and quotes."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        slice_size: int = 200,
+        idle: float = 30.0,
+        after_batch: Callable[[], None] | None = None,
+    ) -> None:
+        self.archive = archive
+        self.after_batch = after_batch
+        self.slice_size = slice_size
+        self.idle = idle
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.enriched = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="presswatch-enrich", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                counts = self.archive.enrich(limit=self.slice_size)
+                done = sum(c.done + c.skipped + c.failed for c in counts)
+                if done:
+                    self.enriched += done
+                    self.archive.search_service.catch_up(wait=False)
+                    if self.after_batch is not None:
+                        self.after_batch()
+            except Exception:  # enrichment records its own failures; keep serving
+                log.exception("background enrichment failed; retrying later")
+                done = 0
+            if not done:
+                self._stop.wait(self.idle)
