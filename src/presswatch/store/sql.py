@@ -607,13 +607,24 @@ class SQLStore(PollingTables, EnrichmentTables, EntityTables, AccessTables, View
         return texts
 
     def pending_search_ids(self, limit: int, after: int = 0) -> list[int]:
+        """Ids waiting for the search index, in order.
+
+        Inside a `transaction()` block on PostgreSQL the ids are also claimed: locked until
+        the block ends, and ids another block has claimed are skipped. So catch-ups in
+        several processes (workers) split the log between them instead of each indexing
+        all of it, and one never waits for or deadlocks with another over the same rows.
+        On SQLite the block's write lock already keeps a second catch-up out.
+        """
         query = (
             select(search_pending.c.article_id)
             .where(search_pending.c.article_id > after)
             .order_by(search_pending.c.article_id)
+            .limit(limit)
         )
+        if self._savepoints and getattr(self._block, "conn", None) is not None:
+            query = query.with_for_update(skip_locked=True)
         with self._failures(), self._read() as conn:
-            return [int(i) for i in conn.execute(query.limit(limit)).scalars()]
+            return [int(i) for i in conn.execute(query).scalars()]
 
     def count_search_pending(self) -> int:
         with self._failures(), self._read() as conn:
