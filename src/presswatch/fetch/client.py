@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from presswatch.fetch.limiter import HostLimiter, LocalLimiter, holding
 from presswatch.fetch.safety import (
     AddressPolicy,
     BlockedAddress,
@@ -141,6 +142,9 @@ class HttpClient:
     that host off (later fetches to it return error_kind "backoff" without sending) until
     the time its Retry-After gives, clamped, or DEFAULT_BACKOFF without one; `backoff`
     seeds that from earlier runs. One client serves one event loop.
+
+    The per-host limits and backoffs live in `limiter`: by default a LocalLimiter for this
+    client alone; a RedisLimiter shares them with every worker (fetch/limiter.py).
     """
 
     def __init__(
@@ -149,11 +153,13 @@ class HttpClient:
         *,
         backoff: Mapping[str, datetime] | None = None,
         clock: Callable[[], datetime] | None = None,
+        limiter: HostLimiter | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock or _utcnow
-        self._backoff = {host.lower(): _aware(until) for host, until in (backoff or {}).items()}
-        self._hosts: dict[str, _Host] = {}
+        self._limiter = limiter or LocalLimiter(settings.per_host, settings.host_spacing)
+        if backoff:
+            self._limiter.seed_backoff(backoff)
         self._total = asyncio.Semaphore(settings.total)
         # httpx's AsyncClient is not used: it parses every Location itself (failing on
         # spellings and schemes we must judge) and brings cookies and proxies from the
@@ -178,14 +184,14 @@ class HttpClient:
         return self._transport.open_sites()
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._transport.aclose()
+        try:
+            await self._transport.aclose()
+        finally:
+            await self._limiter.aclose()
 
     def backoff(self) -> dict[str, datetime]:
         """Hosts currently backed off, and until when (to persist between runs)."""
-        now = self._clock()
-        for host in [h for h, until in self._backoff.items() if until <= now]:
-            del self._backoff[host]
-        return dict(self._backoff)
+        return self._limiter.backoffs(self._clock())
 
     async def fetch(
         self,
@@ -216,9 +222,9 @@ class HttpClient:
             async with deadline:
                 while True:
                     target, host = self._prepare(run)
-                    self._check_backoff(host)
+                    await self._check_backoff(host)
                     async with self._turn(host):
-                        self._check_backoff(host)  # it may have answered 429 meanwhile
+                        await self._check_backoff(host)  # it may have answered 429 meanwhile
                         if run.started is None:
                             run.started = loop.time()
                             deadline.reschedule(run.started + self.settings.deadline)
@@ -294,26 +300,12 @@ class HttpClient:
     async def _turn(self, host: str) -> AsyncIterator[None]:
         """Wait until this host has a free slot and its spacing has passed, then for a
         slot overall."""
-        state = self._hosts.get(host)
-        if state is None:
-            state = self._hosts[host] = _Host(asyncio.Semaphore(self.settings.per_host))
-        async with state.gate:
-            spacing = self.settings.host_spacing
-            if spacing > 0:
-                now = asyncio.get_running_loop().time()
-                start = max(now, state.next_start)
-                state.next_start = start + spacing
-                if start > now:
-                    await asyncio.sleep(start - now)
-            async with self._total:
-                yield
+        async with holding(self._limiter, host), self._total:
+            yield
 
-    def _check_backoff(self, host: str) -> None:
-        until = self._backoff.get(host)
+    async def _check_backoff(self, host: str) -> None:
+        until = await self._limiter.backoff_until(host, self._clock())
         if until is None:
-            return
-        if until <= self._clock():
-            del self._backoff[host]
             return
         raise _Failure(
             "backoff",
@@ -341,7 +333,7 @@ class HttpClient:
         retry_after = None
         message = f"the server answered {_status_text(status, response.reason_phrase)}"
         if status in (429, 503):
-            retry_after = self._back_off(host, status, run.headers.get("retry-after"))
+            retry_after = await self._back_off(host, status, run.headers.get("retry-after"))
             message += (
                 f"; presswatch will not ask {host} again before {retry_after:%Y-%m-%d %H:%M} UTC"
             )
@@ -375,15 +367,14 @@ class HttpClient:
         run.visited.add(target)
         run.current = target
 
-    def _back_off(self, host: str, status: int, header: str | None) -> datetime:
+    async def _back_off(self, host: str, status: int, header: str | None) -> datetime:
         now = self._clock()
         delay = _retry_after_seconds(header, now)
         if delay is None:
             delay = DEFAULT_BACKOFF[status]
         delay = min(max(delay, MIN_RETRY_AFTER), self.settings.max_retry_after)
         until = now + timedelta(seconds=delay)
-        if host not in self._backoff or self._backoff[host] < until:
-            self._backoff[host] = until
+        await self._limiter.set_backoff(host, until, now)
         return until
 
     async def _read_body(self, run: _Run, response: httpx.Response) -> bytes:
@@ -433,12 +424,6 @@ class HttpClient:
                 read += len(chunk)
                 if read > _DRAIN:
                     break
-
-
-@dataclass(slots=True)
-class _Host:
-    gate: asyncio.Semaphore
-    next_start: float = 0.0  # loop time before which no request to the host may start
 
 
 class _Failure(Exception):
