@@ -6,27 +6,47 @@ An analyst counts entities, so a name must be counted once however the article s
 "Tokaev" for "Tokayev", "the Russian Federation" for Russia. Every merge is cheap, local to
 the article and conservative (when two people could be meant, nothing is folded), and
 says why in the entity's `why`. The user's alias file wins over all of it.
+
+Before that, the model's spans are repaired (spans.py): nationalities and other
+adjectives before a noun are no entities ("Turkish intel", "Eurasian integration"), a
+nationality before an organization is part of it ("Russian Foreign Ministry"), titles and
+portfolios are cut from people ("Kazakh President Tokayev"), documents, exercises and
+"the West" are dropped. A name keeps the kind most of its mentions have (a country is a
+place whatever the model said), and names the model missed are found again in the first
+SCAN_CHARS characters: the article's own names and surnames, countries, and peoples
+named in the plural. A short name that ends exactly one longer organization name of the
+article ("Foreign Ministry", "the Council") is that organization.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-
-import pycountry
+from functools import lru_cache
 
 from presswatch.enrich.aliasfile import AliasBook, name_key
 from presswatch.enrich.model import Entity, Mention, Span
+from presswatch.enrich.names import (
+    INVARIABLE,
+    NOT_NAMES,
+    ORG_HEADS,
+    TITLES,
+    VERBS_AFTER_GROUP,
+    adjective_shaped,
+    country_of,
+    demonym,
+    gazetteer,
+    is_acronym,
+    is_demonym_word,
+    person_shaped,
+)
+from presswatch.enrich.spans import Piece, initials, pieces
 
-__all__ = ["fold_across", "resolve"]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+__all__ = ["fold_across", "fold_people_across", "resolve"]
 
 
 _KIND_OF_LABEL = {
@@ -37,84 +57,24 @@ _KIND_OF_LABEL = {
     "FAC": "place",
     "NORP": "group",
 }
-MAX_NAME_CHARS = 120  # a longer "name" is a model error, not an entity
 FUZZY_MIN_LETTERS = 6  # shorter names differ by one letter too often to be variants
+SCAN_CHARS = 300_000  # names the model missed are looked for this far into a text
 
-_TITLES = _words(
-    """president mr mrs ms miss dr minister secretary senator sen gen general chancellor
-    premier king queen prince princess pope ambassador spokesman spokeswoman
-    spokesperson sheikh governor gov mayor ayatollah emir colonel col lieutenant
-    commander judge professor prof sir lord lady chairman chairwoman rep representative
-    deputy envoy marshal admiral captain sergeant archbishop bishop father rabbi imam"""
-)
-_NOT_NAMES = _words(
-    """i me he she it we they you him her us them his hers its our their your who whom this
-    that these those there here mr mrs ms dr the a an and or but not no yes one today
-    yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday"""
-)
-_VERBS_AFTER_GROUP = _words(
-    """said say says have has had are were was is will would could can may might did do"""
-)
 _HOMOGLYPHS = str.maketrans(
     "АВЕКМНОРСТУХаеорсухіјѕһԁЅІЈ",
     "ABEKMHOPCTYXaeopcyxijshdSIJ",
 )
 _LATIN = re.compile(r"[A-Za-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-_ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,9}|(?:[A-Z]\.){2,5})$")
-_PAREN_IN_SPAN = re.compile(r"^(?P<a>[^()]+?)\s*\((?P<b>[^()]+?)\)?$")
-_PAREN_ACRONYM = re.compile(r"\s*\(\s*([A-Z][A-Z0-9&]{1,9})\s*\)")
-_FUNCTION_WORDS = _words("""of for and the on in de des du la le und to at by with""")
-
-_COUNTRY_OVERRIDES = {
-    "Russian Federation": "Russia",
-    "Türkiye": "Turkey",
-    "Congo, The Democratic Republic of the": "Democratic Republic of the Congo",
-    "Micronesia, Federated States of": "Micronesia",
-    "Palestine, State of": "Palestine",
-    "Virgin Islands, British": "British Virgin Islands",
-    "Virgin Islands, U.S.": "U.S. Virgin Islands",
-}
-_COUNTRY_EXTRA = {
-    "us": "United States",
-    "u.s.": "United States",
-    "usa": "United States",
-    "u.s.a.": "United States",
-    "united states of america": "United States",
-    "uk": "United Kingdom",
-    "u.k.": "United Kingdom",
-    "britain": "United Kingdom",
-    "great britain": "United Kingdom",
-    "uae": "United Arab Emirates",
-    "dprk": "North Korea",
-    "prc": "China",
-    "people's republic of china": "China",
-    "russia": "Russia",
-    "turkey": "Turkey",
-    "czech republic": "Czechia",
-    "ivory coast": "Côte d'Ivoire",
-    "burma": "Myanmar",
-    "holland": "Netherlands",
-    "macedonia": "North Macedonia",
-    "swaziland": "Eswatini",
-    "vietnam": "Vietnam",
-    "drc": "Democratic Republic of the Congo",
-}
-_DEMONYMS = _words(
-    """American British Briton English Scottish Welsh French Dutch Swiss German Greek
-    Turkish Turk Polish Pole Danish Dane Swedish Swede Finnish Finn Norwegian Spanish
-    Spaniard Portuguese Filipino Thai Kyrgyz Belarusian Saudi Emirati Kuwaiti Qatari
-    Bahraini Lebanese Vietnamese Japanese Chinese Taiwanese Korean Czech Slovak
-    Hungarian Icelandic Irish Israeli Palestinian Azerbaijani Azeri Armenian Mongolian
-    Uzbek Tajik Kazakh Turkmen Afghan Pakistani Bangladeshi Nepali Russian Ukrainian
-    Moldovan Romanian Bulgarian Serbian Serb Croat Croatian Bosnian Albanian Macedonian
-    Slovenian Cypriot Maltese Austrian Belgian Canadian Mexican Cuban Venezuelan
-    Colombian Brazilian Argentine Argentinian Chilean Peruvian Australian Egyptian
-    Libyan Tunisian Algerian Moroccan Sudanese Ethiopian Somali Kenyan Nigerian Iranian
-    Iraqi Syrian Jordanian Yemeni Omani Indian Indonesian Malaysian Georgian Estonian
-    Latvian Lithuanian Italian Kurdish Kurd Persian Arab"""
+_NEXT_WORD = re.compile(r"[^\S\n]+([A-Za-z][\w’'.-]*)")
+_COUNTED_OF = re.compile(
+    r"\b(?:\d[\d,.]*|many|several|few|thousands|hundreds|millions|dozens|number|majority"
+    r"|minority)\s+of\s+$",
+    re.IGNORECASE,
 )
-_INVARIABLE = re.compile(r"(?:ese|ish|ch|Swiss|Kyrgyz|Turkmen|Thai|Irish|Welsh)$")
+_POSSESSIVE = re.compile(r"['’]")
+_CAPITALIZED = re.compile(r"(?<![\w.-])[A-Z][\w’'.&-]*")
+_PAREN_ACRONYM = re.compile(r"\s*\(\s*([A-Z][A-Z0-9&]{1,9})\s*\)")
 
 
 # --- names -----------------------------------------------------------------------------
@@ -127,146 +87,33 @@ def _script_folded(surface: str) -> str:
     return surface
 
 
-def _is_acronym(surface: str) -> bool:
-    return bool(_ACRONYM.match(surface))
-
-
-def _tokens(name: str) -> list[str]:
-    return name.split()
-
-
-def _person_shaped(surface: str) -> bool:
-    toks = _tokens(surface)
-    return 1 <= len(toks) <= 4 and all(
-        t[0].isupper() and not t.isupper() and not _is_acronym(t) for t in toks
-    )
-
-
-@cache
-def _countries() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for c in pycountry.countries:
-        name: str = c.name
-        canonical: str = getattr(c, "common_name", None) or _COUNTRY_OVERRIDES.get(name, name)
-        for n in (name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
-            if n:
-                table[name_key(n)] = canonical
-        table[name_key(canonical)] = canonical
-    table.update(_COUNTRY_EXTRA)
-    return table
-
-
-def country_of(surface: str) -> str | None:
-    """The country's usual short name ("Russia" for "the Russian Federation"), or None."""
-    key = name_key(surface)
-    if key.startswith("the "):
-        key = key[4:]
-    return _countries().get(key)
-
-
-@cache
-def _demonyms() -> frozenset[str]:
-    found = set(_DEMONYMS)
-    for canonical in set(_countries().values()):
-        if " " in canonical or not canonical.isalpha():
-            continue
-        if canonical.endswith("stan") and len(canonical) >= 9:
-            found.add(canonical[:-4])
-        found.update({canonical + "n", canonical + "i", canonical + "ian"})
-        if canonical.endswith(("a", "e")):
-            found.update({canonical[:-1] + "ese", canonical[:-1] + "ian"})
-    return frozenset(found)
-
-
-def _demonym(surface: str) -> tuple[str, bool] | None:
-    """(singular demonym, written as a plural) when `surface` names a nationality."""
-    if surface in _demonyms():
-        return surface, False
-    if surface.endswith("s") and surface[:-1] in _demonyms():
-        return surface[:-1], True
-    return None
-
-
-# --- spans -----------------------------------------------------------------------------
-
-
-@dataclass
-class _Piece:
-    start: int
-    end: int
-    label: str
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop what the model took in around a name: "the", a possessive, punctuation."""
-    while start < end and not (text[start].isalnum()):
-        start += 1
-    while True:
-        low = text[start:end].casefold()
-        if low.startswith("the ") and end - start > 4:
-            start += 4
-            while start < end and text[start].isspace():
-                start += 1
-            continue
-        break
-    while end > start:
-        tail = text[start:end]
-        if tail.endswith(("'s", "’s")):
-            end -= 2
-        elif tail.endswith(("s'", "s’")):
-            end -= 1
-        elif tail[-1] == "." and re.search(r"(?:^|[\s.])[A-Z]\.$", tail):
-            break
-        elif not (tail[-1].isalnum()):
-            end -= 1
-        else:
-            break
-    return start, end
-
-
-def _pieces(text: str, spans: Sequence[Span]) -> list[_Piece]:
-    """Spans inside the text, without overlaps (the first and longest wins), trimmed, and
-    "Name (ACR" split in two, as the small model often takes both in one span."""
-    n = len(text)
-    ordered = sorted(
-        (s for s in spans if 0 <= s.start < s.end <= n),
-        key=lambda s: (s.start, -(s.end - s.start)),
-    )
-    out: list[_Piece] = []
-    last_end = -1
-    for s in ordered:
-        if s.start < last_end or s.end - s.start > MAX_NAME_CHARS * 2:
-            continue
-        last_end = s.end
-        raw = text[s.start : s.end]
-        m = _PAREN_IN_SPAN.match(raw)
-        parts = (
-            [
-                (s.start + m.start("a"), s.start + m.end("a")),
-                (s.start + m.start("b"), s.start + m.end("b")),
-            ]
-            if m
-            else [(s.start, s.end)]
-        )
-        for a, b in parts:
-            a, b = _trim(text, a, b)
-            if b - a >= 2 and b - a <= MAX_NAME_CHARS:
-                out.append(_Piece(a, b, s.label))
-    return out
-
-
 def _word_before(text: str, start: int) -> str:
-    m = re.search(r"([A-Za-z]+)\.?\s+$", text[max(0, start - 30) : start])
+    m = re.search(r"([A-Za-z]+)\.?,?\s+$", text[max(0, start - 30) : start])
     return m.group(1).casefold() if m else ""
-
-
-def _word_after(text: str, end: int) -> str:
-    m = re.match(r"\s+([A-Za-z]+)", text[end : end + 30])
-    return m.group(1) if m else ""
 
 
 def _the_before(text: str, start: int) -> bool:
     return bool(re.search(r"\b[Tt]he\s+$", text[max(0, start - 8) : start]))
+
+
+def _people_before(text: str, start: int) -> bool:
+    """ "the Dutch", "thousands of Dutch": an invariable nationality named as people."""
+    return _the_before(text, start) or bool(_COUNTED_OF.search(text, max(0, start - 30), start))
+
+
+def _modifies(text: str, end: int) -> bool:
+    """Is the word that ends here a modifier of what follows ("Kazakh army", "Turkish-led",
+    "Chinese President")? Followed by a verb, a conjunction or punctuation it is a noun."""
+    if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalpha():
+        return True
+    m = _NEXT_WORD.match(text, end)
+    if m is None:
+        return False
+    word = m.group(1)
+    if word[0].isupper():
+        return True
+    low = word.casefold()
+    return low not in VERBS_AFTER_GROUP and not low.endswith("ly")
 
 
 # --- working state ---------------------------------------------------------------------
@@ -349,7 +196,9 @@ def resolve(
 ) -> tuple[list[Mention], list[Entity]]:
     """Mentions in text order and the article's entities in order of first mention.
     Spans outside the text or overlapping an earlier one are skipped, not errors."""
-    found = _classify(text, _pieces(text, spans), book)
+    repaired = pieces(text, spans)
+    found = _classify(text, repaired, book)
+    found = _voted(found + _scanned(text, repaired, found, book))
     if not found:
         return [], []
     nodes: dict[str, _Node] = {}
@@ -369,121 +218,203 @@ def resolve(
     ):
         clusters.union(a, b, why)
     _merge_variants(nodes, clusters)
+    _merge_short_forms(nodes, clusters)
     return _output(found, nodes, clusters)
 
 
-def _person_core(text: str, p: _Piece, surface: str) -> tuple[_Piece, str]:
-    """Drop what the model took in before a person's name: "MI6's", a title ("Gen")."""
-    raw = text[p.start : p.end]
-    cut = 0
-    owner = list(re.finditer(r"['’]s\s+(?=[A-Z])", raw))
-    if owner:
-        cut = owner[-1].end()
-    title = re.match(r"([A-Za-z]+)\.?\s+(?=\S)", raw[cut:])
-    if title and title.group(1).casefold() in _TITLES:
-        cut += title.end()
-    if cut == 0:
-        return p, surface
-    return _Piece(p.start + cut, p.end, p.label), " ".join(raw[cut:].replace("’", "'").split())
-
-
-def _classify(text: str, pieces: list[_Piece], book: AliasBook | None) -> list[_Found]:
+def _classify(text: str, repaired: list[Piece], book: AliasBook | None) -> list[_Found]:
+    full_people = {
+        p.text(text).split()[-1]
+        for p in repaired
+        if p.label == "PERSON" and " " in p.text(text).strip()
+    }
     out: list[_Found] = []
-    for p in pieces:
-        surface = _script_folded(text[p.start : p.end])
-        surface = " ".join(surface.replace("’", "'").split())
+    for p in repaired:
         kind = _KIND_OF_LABEL.get(p.label)
-        if kind is None or not any(c.isalpha() for c in surface):
+        facts = _facts(p.text(text)) if kind is not None else None
+        if facts is None or kind is None:
             continue
-        if not any(c.isupper() for c in surface) or surface[0].islower():
-            continue
-        if p.label == "PERSON":
-            p, surface = _person_core(text, p, surface)
-        if surface.translate(_HOMOGLYPHS).casefold() in _NOT_NAMES:
-            continue
+        surface, key, country = facts.surface, facts.key, facts.country
         if book is not None and book.is_ignored(surface):
             continue
-        key, display, why = name_key(surface), surface, None
-        country = country_of(surface) if p.label != "PERSON" else None
-        demonym = _demonym(surface) if country is None else None
+        display: str = surface
+        why: str | None = None
+        if p.label == "PERSON" and surface in full_people:
+            country = None
+        nationality = facts.nationality if country is None else None
+        single = " " not in surface
         if country is not None:
             kind, key, display = "place", name_key(country), country
             if name_key(surface) != key:
                 why = f"{surface}: country name of {country}"
-        elif demonym is not None:
-            _, plural = demonym
-            after = _word_after(text, p.end)
-            adjective = bool(after) and after[0].islower() and after not in _VERBS_AFTER_GROUP
-            as_people = plural or (_the_before(text, p.start) and bool(_INVARIABLE.search(surface)))
-            if not as_people or (adjective and not plural):
+        elif nationality is not None:
+            _, plural = nationality
+            the_people = _people_before(text, p.start) and bool(INVARIABLE.search(surface))
+            if not plural and (not the_people or _modifies(text, p.end)):
                 continue
             kind = "group"
-        elif _is_acronym(surface) and p.label not in ("LOC", "FAC"):
+        elif single and adjective_shaped(surface, norp=p.label == "NORP"):
+            if not _the_before(text, p.start) or _modifies(text, p.end):
+                continue
+        elif p.label == "NORP":
+            plural = surface.endswith("s") and adjective_shaped(surface[:-1], norp=True)
+            if not plural and _modifies(text, p.end):
+                continue
+        elif is_acronym(surface) and p.label not in ("LOC", "FAC"):
             kind = "organization"
         elif (
-            p.label != "PERSON"
-            and _person_shaped(surface)
-            and _word_before(text, p.start) in _TITLES
+            p.label != "PERSON" and person_shaped(surface) and _word_before(text, p.start) in TITLES
         ):
             kind, why = "person", None
         out.append(_Found(p.start, p.end, surface, text[p.start : p.end], kind, key, display, why))
 
     persons = {f.key for f in out if f.kind == "person"}
     surnames = {f.key.split()[-1] for f in out if f.kind == "person"}
+    full_surnames = {f.key.split()[-1] for f in out if f.kind == "person" and " " in f.key}
+    given = {f.key.split()[0] for f in out if f.kind == "person" and " " in f.key}
     for f in out:
-        if f.kind in ("organization", "place") and not _is_acronym(f.surface):
-            if f.display != f.surface or not _person_shaped(f.surface):
+        if f.kind == "place" and f.display == f.surface and f.key in full_surnames:
+            f.kind = "person"  # "Scholz" after "Olaf Scholz"; a country stays a place
+        if f.kind == "organization" and not is_acronym(f.surface):
+            if f.display != f.surface or not person_shaped(f.surface):
                 continue
-            if f.key in persons or (f.kind == "organization" and f.key.split()[-1] in surnames):
+            words = f.key.split()
+            if f.key in persons or (
+                not any(w in ORG_HEADS for w in f.surface.split())
+                and (words[-1] in surnames or (len(words) > 1 and words[0] in given))
+            ):
                 f.kind = "person"
 
     if book is not None:
-        targets = {name_key(v) for v in book.canonical.values()}
-        for f in out:
-            target = book.canonical_of(f.surface) or book.canonical_of(f.display)
-            if target is not None:
-                f.key, f.display, f.pinned = name_key(target), target, target
-                line = book.notes.get(name_key(f.surface)) or book.notes.get(name_key(target))
-                f.why = f"{f.surface}: {line[0] if line else 'alias file'}"
-            elif f.key in targets:
-                f.pinned = f.display
-            forced = book.kind_of(f.display) or book.kind_of(f.surface)
-            if forced is not None:
-                f.kind = forced
+        _apply_book(out, book)
         out = [f for f in out if not book.is_ignored(f.display)]
     return out
 
 
-def _initials(words: Sequence[str], acronym: str) -> bool:
-    """Do the words spell the acronym? Function words may give a letter or none; a
-    hyphenated word may give one letter per part ("Co-operation")."""
-    letters = acronym.replace(".", "").upper()
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    surface: str
+    key: str
+    country: str | None
+    nationality: tuple[str, bool] | None
 
-    @cache
-    def fits(i: int, j: int) -> bool:
-        if j == len(letters):
-            return all(w.casefold() in _FUNCTION_WORDS for w in words[i:])
-        if i == len(words):
-            return False
-        w = words[i]
-        if w.casefold() in _FUNCTION_WORDS and fits(i + 1, j):
-            return True
-        parts = [x for x in w.split("-") if x]
-        if not parts or parts[0][0].upper() != letters[j]:
-            return False
-        if fits(i + 1, j + 1):
-            return True
-        k = j + 1
-        for part in parts[1:]:
-            if k < len(letters) and part[0].upper() == letters[k]:
-                k += 1
-                if fits(i + 1, k):
-                    return True
-            else:
-                break
-        return False
 
-    return bool(letters) and len(words) <= 12 and fits(0, 0)
+@lru_cache(maxsize=1 << 16)
+def _facts(raw: str) -> _Facts | None:
+    """What the words of a piece alone say, whatever their place in the text; None when
+    they cannot be a name at all."""
+    surface = " ".join(_script_folded(raw).replace("’", "'").split())
+    if not any(c.isalpha() for c in surface):
+        return None
+    if not any(c.isupper() for c in surface) or surface[0].islower():
+        return None
+    folded = surface.translate(_HOMOGLYPHS)
+    if folded.casefold() in NOT_NAMES and not (len(folded) > 1 and folded.isupper()):
+        return None
+    return _Facts(surface, name_key(surface), country_of(surface), demonym(surface))
+
+
+def _apply_book(out: list[_Found], book: AliasBook) -> None:
+    targets = {name_key(v) for v in book.canonical.values()}
+    for f in out:
+        target = book.canonical_of(f.surface) or book.canonical_of(f.display)
+        if target is not None:
+            f.key, f.display, f.pinned = name_key(target), target, target
+            line = book.notes.get(name_key(f.surface)) or book.notes.get(name_key(target))
+            f.why = f"{f.surface}: {line[0] if line else 'alias file'}"
+        elif f.key in targets:
+            f.pinned = f.display
+        forced = book.kind_of(f.display) or book.kind_of(f.surface)
+        if forced is not None:
+            f.kind = forced
+
+
+def _voted(found: list[_Found]) -> list[_Found]:
+    """One kind per name, the one most of its mentions had: a country the model once
+    called a person is still a place, and cannot speak."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    first: dict[str, str] = {}
+    for f in found:
+        votes[f.key][f.kind] += 1
+        first.setdefault(f.key, f.kind)
+    for f in found:
+        ranked = votes[f.key].most_common(2)
+        if len(ranked) > 1:
+            f.kind = ranked[0][0] if ranked[0][1] > ranked[1][1] else first[f.key]
+    return sorted(found, key=lambda f: f.start)
+
+
+def _scanned(
+    text: str, repaired: list[Piece], found: list[_Found], book: AliasBook | None
+) -> list[_Found]:
+    """Names the model missed: the article's own names again (a surname alone, too, when
+    one person has it), countries by their names and peoples in the plural ("Uzbeks").
+    Only where no span was, and only in the first SCAN_CHARS characters."""
+    names: dict[str, tuple[str, str, str, str | None]] = {}  # surface -> kind, key, display
+    for f in found:
+        if f.kind != "group" and len(f.shown) >= 3 and f.pinned is None:
+            names.setdefault(f.shown, (f.kind, f.key, f.display, f.why))
+    owners: dict[str, set[str]] = defaultdict(set)
+    shown_as: dict[str, str] = {}
+    for f in found:
+        if f.kind == "person" and " " in f.shown:
+            owners[f.shown.split()[-1]].add(f.key)
+            shown_as[f.key] = f.display
+    for surname, keys in owners.items():
+        if len(keys) == 1 and len(surname) >= 4 and person_shaped(surname):
+            key = next(iter(keys))
+            reason = f"{surname}: surname of {shown_as[key]}"
+            names.setdefault(surname, ("person", key, shown_as[key], reason))
+    known = gazetteer()
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for surface in names:
+        by_first[surface.split()[0]].append(surface)
+    for group in by_first.values():
+        group.sort(key=len, reverse=True)
+    covered = sorted((p.start, p.end) for p in repaired)
+    starts = [a for a, _ in covered]
+    limit = min(len(text), SCAN_CHARS)
+    out: list[_Found] = []
+
+    def free(a: int, b: int) -> bool:
+        i = bisect.bisect_left(starts, b) - 1
+        if i >= 0 and covered[i][1] > a:
+            return False
+        covered.insert(i + 1, (a, b))
+        starts.insert(i + 1, a)
+        return True
+
+    def fits(surface: str, at: int) -> bool:
+        end = at + len(surface)
+        return text.startswith(surface, at) and not _word_char(text, end)
+
+    for m in _CAPITALIZED.finditer(text, 0, limit):
+        at = m.start()
+        word = _POSSESSIVE.split(m.group(), 1)[0].rstrip(".,;:")
+        hit = next((n for n in by_first.get(word, ()) if fits(n, at)), None)
+        if hit is not None:
+            if free(at, at + len(hit)):
+                kind, key, display, known_why = names[hit]
+                out.append(_Found(at, at + len(hit), hit, hit, kind, key, display, known_why))
+            continue
+        entry = next(((n, k) for n, k in known.get(word, ()) if fits(n, at)), None)
+        if entry is None:
+            continue
+        surface, kind = entry
+        end = at + len(surface)
+        if kind == "people" and (not _people_before(text, at) or _modifies(text, end)):
+            continue
+        if (book is not None and book.is_ignored(surface)) or not free(at, end):
+            continue
+        display = (country_of(surface) or surface) if kind == "place" else surface
+        named = f"{surface}: country name of {display}" if display != surface else None
+        kind = "group" if kind == "people" else kind
+        out.append(_Found(at, end, surface, surface, kind, name_key(display), display, named))
+    return out
+
+
+def _word_char(text: str, at: int) -> bool:
+    return at < len(text) and (text[at].isalnum() or text[at] in "-_")
 
 
 def _merge_acronyms(
@@ -495,21 +426,21 @@ def _merge_acronyms(
     for left, right in itertools.pairwise(found):
         if not re.fullmatch(r"\s*\(\s*", text[left.end : right.start]):
             continue
-        if _is_acronym(right.surface) and not _is_acronym(left.surface):
+        if is_acronym(right.surface) and not is_acronym(left.surface):
             acr, exp = right, left
-        elif _is_acronym(left.surface) and not _is_acronym(right.surface):
+        elif is_acronym(left.surface) and not is_acronym(right.surface):
             acr, exp = left, right
         else:
             continue
         if acr.kind != "organization" or exp.kind not in ("organization", "place"):
             continue
-        if exp.kind != "organization" and not _initials(exp.surface.split(), acr.surface):
+        if exp.kind != "organization" and not initials(tuple(exp.surface.split()), acr.surface):
             continue
         nodes[exp.key].kind = "organization"
         pairs.append((acr.surface, exp.key))
     for f in found:
         m = _PAREN_ACRONYM.match(text, f.end, f.end + 16)
-        if m and f.kind == "organization" and not _is_acronym(f.surface):
+        if m and f.kind == "organization" and not is_acronym(f.surface):
             pairs.append((m.group(1), f.key))
     expansions_of: dict[str, set[str]] = defaultdict(set)
     for acronym, exp_key in pairs:
@@ -526,7 +457,7 @@ def _merge_acronyms(
             ):
                 paired.add(acr_key)
     by_initials: dict[str, set[str]] = defaultdict(set)
-    acronyms = [k for k, n in nodes.items() if n.kind == "organization" and _is_acronym(n.display)]
+    acronyms = [k for k, n in nodes.items() if n.kind == "organization" and is_acronym(n.display)]
     expansions = [
         n for n in nodes.values() if n.kind == "organization" and len(n.display.split()) >= 2
     ]
@@ -535,7 +466,7 @@ def _merge_acronyms(
             continue
         letters = nodes[acr_key].display
         for n in expansions:
-            if _initials(n.display.split(), letters):
+            if initials(tuple(n.display.split()), letters):
                 by_initials[acr_key].add(clusters.find(n.key))
     for acr_key, roots in by_initials.items():
         if len(roots) == 1:
@@ -553,7 +484,7 @@ def _best(nodes: Mapping[str, _Node], members: Iterable[str]) -> _Node:
         (nodes[m] for m in members),
         key=lambda n: (
             n.pinned is not None,
-            not _is_acronym(n.display),
+            not is_acronym(n.display),
             len(n.display.split()) >= 2,
             n.count,
             len(n.display.split()),
@@ -608,6 +539,7 @@ def _person_folds(names: Mapping[str, tuple[str, int]]) -> list[tuple[str, str, 
     people_by_surname: dict[str, set[str]] = defaultdict(set)
     for ends, k in head.items():
         people_by_surname[ends[1]].add(k)
+    folds += _full_name_variants(head, full)
     index: dict[str, set[str]] = defaultdict(set)
     for surname in people_by_surname:
         index[surname].add(surname)
@@ -631,12 +563,66 @@ def _person_folds(names: Mapping[str, tuple[str, int]]) -> list[tuple[str, str, 
     return folds
 
 
+def _full_name_variants(
+    head: Mapping[tuple[str, str], str], full: Mapping[str, tuple[str, int]]
+) -> list[tuple[str, str, str]]:
+    """ "Kassym-Jomart Tokaev" and "Kassym-Jomart Tokayev": the same first name and a
+    surname one safe letter apart, when no third person is that near; the rarer spelling
+    folds into the commoner."""
+    by_first: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (first, last), k in head.items():
+        by_first[first].append((last, k))
+    folds: list[tuple[str, str, str]] = []
+    for people in by_first.values():
+        if len(people) < 2:
+            continue
+        for last, k in people:
+            near = [o for lo, o in people if o != k and _variant(last, lo)]
+            if len(near) != 1:
+                continue
+            other = near[0]
+            if len([lo for lo, o in people if o != other and _variant(lo, other.split()[-1])]) > 1:
+                continue
+            if (full[k][1], k) < (full[other][1], other):
+                folds.append((k, other, f"{full[k][0]}: spelling variant of {full[other][0]}"))
+    return folds
+
+
+def _merge_short_forms(nodes: Mapping[str, _Node], clusters: _Clusters) -> None:
+    """ "the Council" after "the Turkic Council", "Foreign Ministry" after "Russian Foreign
+    Ministry", "Security Council" after "UN Security Council": an organization's name that
+    ends exactly one longer organization name of the article is that organization, when
+    the words it leaves out are a nationality, a country or an acronym, or when it is a
+    bare head noun ("Council")."""
+    orgs = [k for k, n in nodes.items() if n.kind == "organization" and not is_acronym(n.display)]
+    by_tail: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for k in orgs:
+        words = nodes[k].display.split()
+        for i in range(1, len(words)):
+            by_tail[name_key(" ".join(words[i:]))].append((k, i))
+    for k in orgs:
+        n = nodes[k]
+        bare_head = " " not in n.display and n.display in ORG_HEADS
+        roots = set()
+        for other, i in by_tail.get(k, ()):
+            prefix = nodes[other].display.split()[:i]
+            if bare_head or all(
+                is_demonym_word(w) or country_of(w) or is_acronym(w) for w in prefix
+            ):
+                roots.add(clusters.find(other))
+        roots.discard(clusters.find(k))
+        if len(roots) == 1:
+            root = next(iter(roots))
+            longer = _best(nodes, clusters.members[root]).display
+            clusters.union(k, root, f"{n.display}: short form of {longer}")
+
+
 def _merge_variants(nodes: Mapping[str, _Node], clusters: _Clusters) -> None:
     """Names of one kind that differ in one letter of one long word ("Tokaev",
     "Organisation"), folded only when just one name is that near."""
     index: dict[str, set[str]] = defaultdict(set)
     for k, n in nodes.items():
-        if n.kind == "group" or _is_acronym(n.display):
+        if n.kind == "group" or is_acronym(n.display):
             continue
         toks = k.split()
         for i, t in enumerate(toks):
@@ -644,7 +630,7 @@ def _merge_variants(nodes: Mapping[str, _Node], clusters: _Clusters) -> None:
                 for d in _deletions(t) | {t}:
                     index[" ".join([*toks[:i], d, *toks[i + 1 :]]) + f"\x00{i}"].add(k)
     for k, n in nodes.items():
-        if n.kind == "group" or _is_acronym(n.display):
+        if n.kind == "group" or is_acronym(n.display):
             continue
         toks = k.split()
         near: set[str] = set()
@@ -711,23 +697,37 @@ def _output(
 def fold_across(entities_by_article: Mapping[int, Sequence[Entity]]) -> dict[str, str]:
     """Across the archive: a person's surname-only or variant name -> the one full name it
     can stand for. Names that could mean two people are left out."""
-    names: dict[str, tuple[str, int]] = {}
+    counts: Counter[str] = Counter()
     for entities in entities_by_article.values():
         for e in entities:
-            if e.kind != "person":
-                continue
-            key = name_key(e.canonical)
-            display, count = names.get(key, (e.canonical, 0))
-            names[key] = (display, count + e.mentions)
+            if e.kind == "person":
+                counts[e.canonical] += e.mentions
+    return {name: target for name, (target, _) in fold_people_across(counts).items()}
+
+
+def fold_people_across(people: Mapping[str, int]) -> dict[str, tuple[str, str]]:
+    """Person name (with its mentions in the archive) -> (the name it folds into, why):
+    a lone surname into the one full name with it, a spelling variant into the commoner
+    spelling, a short form into the full name. Chains are followed; a name that could
+    mean two people is left out."""
+    names: dict[str, tuple[str, int]] = {}
+    for name, count in people.items():
+        key = name_key(name)
+        display, seen = names.get(key, (name, 0))
+        names[key] = (display, seen + count)
     parent: dict[str, str] = {}
-    for a, b, _ in _person_folds(names):
-        parent.setdefault(a, b)
-    out: dict[str, str] = {}
+    why: dict[str, str] = {}
+    for a, b, reason in _person_folds(names):
+        if a not in parent:
+            parent[a], why[a] = b, reason
+    out: dict[str, tuple[str, str]] = {}
     for k in parent:
-        target, seen = k, {k}
-        while target in parent and parent[target] not in seen:
+        target, chain = k, {k}
+        reasons: list[str] = []
+        while target in parent and parent[target] not in chain:
+            reasons.append(why[target])
             target = parent[target]
-            seen.add(target)
+            chain.add(target)
         if target != k:
-            out[names[k][0]] = names[target][0]
+            out[names[k][0]] = (names[target][0], "; ".join(reasons))
     return out

@@ -161,7 +161,7 @@ class EntityEnricher:
         self._book = book
         self._nlp: Any = None
         digest = hashlib.sha256(book_text.encode()).hexdigest()[:8] if book_text else "none"
-        self.version = f"{model_name()}; rules 1; alias file {digest}"
+        self.version = f"{model_name()}; rules 2; alias file {digest}"
 
     def run(self, batch: Sequence[EnrichInput]) -> list[EnrichResult]:
         results: list[EnrichResult] = []

@@ -21,7 +21,10 @@ all with the same speaker); if that chain never closes it is skipped whole.
 Scare quotes and titles. Fewer than MIN_WORDS words, or words all capitalized like a
 title, with no saying verb within NEAR_CHARS of the marks in the same sentence (a passive
 "it can be said", or a verb that leads into the next quote, does not count): not a quote
-("the “regime”").
+("the “regime”"). A short quote of two or three words is still a partial quotation when
+it was edited ("distract(s) attention", "[the]", "…") or when a speaker is at hand: an
+earlier quote of the same paragraph has one, or a colon closes a lead-in that names one
+("X applied the terminology: it was a “hybrid terrorist attack”").
 
 Speakers, nearest clue first (only person and organization mentions can speak):
 - "“...,” Putin said" / "said Putin" / "“...,” Kremlin spokesman Dmitry Peskov told
@@ -37,12 +40,24 @@ Speakers, nearest clue first (only person and organization mentions can speak):
 - "the Kazakh president said": the most recent person mention before the quote that
   carries that title word ("Kazakh President Kassym-Jomart Tokayev",
   "Tokayev, the president of ..."); no such mention, no speaker.
+- "the Turkmen president spoke of “...”": a role word right before the verb is read as
+  above before any other name in the lead ("At a summit of the Council the president").
+- "X, the leader of Y, spoke of A and B and said: “...”": a verb joined by "and" shares
+  the clause's subject, its first person (not the nearest name).
+- "was praised by X": the agent X ("by the latter": the last one named before); a
+  passive with no agent names the one spoken about, so nobody.
 - "X went further: ... “...”": a colon in the quote's own sentence after a named speaker.
 - No clue of its own: a quote inherits the speaker of the quote just before it in the
-  same paragraph when nothing is named in between ("“A,” he said. “B.”"); a paragraph
+  same paragraph when nobody else is named in between ("“A,” he said. “B.”"); else the
+  subject of the paragraph's last saying verb in the same or the two sentences before,
+  when nobody is named after it ("Tokayev framed it succinctly. Riots were “...”");
+  a lead-in ending in a colon that names nobody ("But here's the clincher: “...”")
+  continues the previous paragraph's speaker when nobody is named since; a paragraph
   that opens with a quote inherits from a previous paragraph that ends in a colon ("A
   statement by the Foreign Ministry said the following:") or that itself opened with a
-  quote.
+  quote, across up to QUIET_PARAGRAPHS short paragraphs naming nobody (a list of
+  points made one by one). An attribution that names someone the article does not
+  ("one source said", "the article says") never inherits.
 
 Offsets: `start`/`end` cover the words inside the marks (surrounding spaces and a
 trailing comma left out), so text[start:end] == quote.text; `speaker_start`/`speaker_end`
@@ -59,6 +74,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from presswatch.enrich.model import Mention, Quote
+from presswatch.enrich.names import ROLES
 
 MIN_WORDS = 4
 MIN_SINGLE_WORDS = 6
@@ -70,6 +86,8 @@ NEAR_CHARS = 40  # a saying verb this close to the marks makes a short quote a r
 PRONOUN_CHARS = 700
 TITLE_CHARS = 3_000
 MAX_DEPTH = 4
+QUIET_PARAGRAPHS = 2  # a list of quotes may go on after this many paragraphs naming nobody
+QUIET_CHARS = 400
 SPEAKER_KINDS = frozenset({"person", "organization"})
 
 SAYING_VERBS = (
@@ -77,19 +95,32 @@ SAYING_VERBS = (
     "claimed|asked|asks|insisted|insists|stated|declared|declares|explained|explains|"
     "argued|argues|replied|answered|announced|announces|emphasi[sz]ed|emphasi[sz]es|"
     "remarked|commented|concluded|recalled|admitted|acknowledged|tweeted|urged|"
+    "spoke|speaks|accused|accuses|dismissed|dismisses|described|describes|branded|"
+    "dubbed|termed|framed|frames|promised|promises|vowed|vows|pledged|denounced|"
+    "condemned|praised|praises|reads|referred|blamed|blames|"
     r"underlined|pointed\s+out|told\s+reporters"
 )
 PARTICIPLES = (
     "saying|adding|noting|stressing|warning|claiming|asking|insisting|writing|telling|"
-    "stating|declaring|explaining|arguing|emphasi[sz]ing|recalling|urging|remarking"
+    "stating|declaring|explaining|arguing|emphasi[sz]ing|recalling|urging|remarking|"
+    "speaking|accusing|dismissing|describing|referring|blaming|promising|vowing|praising|"
+    "branding|denouncing"
 )
 _VERB = rf"(?:{SAYING_VERBS})"
 _NEAR_VERB_RE = re.compile(
-    rf"(?<!\bbe )(?<!\bbeen )(?<!\bis )(?<!\bwas )\b(?:{SAYING_VERBS}|{PARTICIPLES})\b"
-    r"|\b[Aa]ccording\s+to\b"
+    rf"(?<!\bbe )(?<!\bbeen )(?<!\bis )(?<!\bwas )\b(?:{SAYING_VERBS})\b"
+    rf"|\b(?:{PARTICIPLES})\b|\b[Aa]ccording\s+to\b"
 )
+_PASSIVE_RE = re.compile(r"\b(?:is|are|was|were|been|being|be)\s+(?:\w+ly\s+)?$")
+_AGENT_RE = re.compile(r"\s+by\s+(?P<latter>the\s+(?:latter|former)\b)?")
+_COORDINATED_RE = re.compile(r"\b(?:and|but)\s+(?:\w+ly\s+)?$")
+_TAIL_SAID_RE = re.compile(rf"[\s,;:—–-]*(?:[\w’'.-]+\s+){{0,5}}?{_VERB}\b")
+# what may stand before a saying verb that has no subject of its own ("and added:")
+_BARE_LEAD_WORDS = frozenset({"and", "but", "then", "also", "later", "further", "so", "as"})
+_EDITED_RE = re.compile(r"\((?:\w{1,3}|sic)\)|\[|…|\.\.\.")
 _LEADS_INTO_QUOTE_RE = re.compile(r"[^\S\n,:]*[,:]?[^\S\n]*(?:that\s+)?[\"“„«‘]")
 _VERB_IN_LEAD_RE = re.compile(rf"\b(?:(?P<fin>{SAYING_VERBS})|(?P<part>{PARTICIPLES}))\b")
+_FINITE_VERB_RE = re.compile(rf"\b(?:{SAYING_VERBS})\b")
 _ACCORDING_RE = re.compile(r"\b[Aa]ccording\s+to\b")
 _PUNCT = r"[\s,;:—–-]*"
 _TAIL_PRONOUN_RE = re.compile(rf"{_PUNCT}(?P<p>he|she|it|He|She|It)(?:\s+\w+ly)?\s+{_VERB}\b")
@@ -309,8 +340,9 @@ def _words(text: str) -> list[str]:
 def _sentence_start(text: str, lo: int, pos: int) -> int:
     """Start of the sentence holding `pos`, not before `lo`."""
     start = lo
-    for m in _SENTENCE_END_RE.finditer(text, lo, pos):
-        start = m.end()
+    for m in _SENTENCE_END_RE.finditer(text, lo, min(len(text), pos + 2)):
+        if m.end() <= pos:
+            start = m.end()
     return start
 
 
@@ -352,45 +384,99 @@ class _Attributor:
                 return m
         return None
 
-    def lead(self, lo: int, hi: int) -> tuple[Mention | None, bool]:
-        """Who the words before a quote name as its speaker, and whether they hold a
-        saying verb with no subject of their own ("adding:")."""
+    def lead(self, lo: int, hi: int) -> tuple[Mention | None, str]:
+        """Who the words before a quote name as its speaker, and what cue they hold when
+        they name nobody: "verb" (a saying verb with no subject of its own: "adding:"),
+        "colon" (a lead-in ending in a colon: "But here's the clincher:") or ""."""
         text = self.text
         according = _last(_ACCORDING_RE, text, lo, hi)
         if according is not None:
             found = _prefer_person(self.mentions.between(according.end(), hi))
             if found:
-                return found, False
+                return found, ""
         verb = _last(_VERB_IN_LEAD_RE, text, lo, hi)
         if verb is not None:
-            before = text[lo : verb.start()]
-            p = _PRONOUN_BEFORE_RE.search(before)
-            if p:
-                return self.pronoun(lo + p.start(), p.group("p")), False
-            if verb.group("part"):
-                subjects = self.mentions.between(lo, verb.start())
-                pronoun = _SUBJECT_PRONOUN_RE.search(text, lo, verb.start())
-                if pronoun and (not subjects or pronoun.start() < subjects[0].start):
-                    return self.pronoun(pronoun.start(), pronoun.group()), False
-                if subjects:
-                    return subjects[0], False
-                return None, True
-            subjects = self.mentions.between(lo, verb.start())
-            if subjects:
-                return subjects[-1], False
-            following = self.mentions.between(verb.end(), min(hi, verb.end() + 60))
-            if following:
-                return _prefer_person(following), False
-            t = _LEAD_TITLE_RE.search(before)
-            if t:
-                return self.title(lo, t.group("h")), False
-            return None, True
+            return self.verb_subject(lo, hi, verb)
         colon = text.rfind(":", lo, hi)
         if colon >= 0:
             named = self.mentions.between(lo, colon)
             if named:
-                return named[-1], False
-        return None, False
+                return named[-1], ""
+            return None, "colon"
+        return None, ""
+
+    def verb_subject(self, lo: int, hi: int, verb: re.Match[str]) -> tuple[Mention | None, str]:
+        text = self.text
+        before = text[lo : verb.start()]
+        p = _PRONOUN_BEFORE_RE.search(before)
+        if p:
+            said = self.pronoun(lo + p.start(), p.group("p"))
+            return said, "" if said else "unresolved"
+        subjects = self.mentions.between(lo, verb.start())
+        if verb.group("part"):
+            pronoun = _SUBJECT_PRONOUN_RE.search(text, lo, verb.start())
+            if pronoun and (not subjects or pronoun.start() < subjects[0].start):
+                return self.pronoun(pronoun.start(), pronoun.group()), ""
+            if subjects:
+                return subjects[0], ""
+            return None, "verb"
+        if _PASSIVE_RE.search(before):
+            agent = self.agent(verb, subjects)
+            return agent, "" if agent else "unresolved"
+        t = _LEAD_TITLE_RE.search(before)
+        if t and t.group("h") in ROLES:
+            titled = self.title(lo, t.group("h"))
+            if titled is not None:
+                return titled, ""
+        if subjects:
+            if _COORDINATED_RE.search(before):
+                return _prefer_person(subjects), ""
+            return subjects[-1], ""
+        following = self.mentions.between(verb.end(), min(hi, verb.end() + 60))
+        if following:
+            return _prefer_person(following), ""
+        if t:
+            titled = self.title(lo, t.group("h"))
+            return titled, "" if titled else "unresolved"
+        if any(w.casefold() not in _BARE_LEAD_WORDS for w in _words(before)):
+            return None, "unresolved"
+        return None, "verb"
+
+    def agent(self, verb: re.Match[str], subjects: Sequence[Mention]) -> Mention | None:
+        """ "was praised by X": X; "by the latter": the last one named before. A passive
+        with no agent names the one spoken about, not the speaker: nobody."""
+        m = _AGENT_RE.match(self.text, verb.end())
+        if m is None:
+            return None
+        if m.group("latter"):
+            if not subjects:
+                return None
+            return subjects[-1] if "latter" in m.group("latter") else subjects[0]
+        return _prefer_person(self.mentions.between(m.end(), m.end() + 80))
+
+    def clause(self, lo: int, hi: int) -> Mention | None:
+        """The speaker of the paragraph's last saying verb before `hi` (in the same or the
+        two sentences before), outside quotes, when nobody is named between it and `hi`
+        ("Tokayev framed it succinctly. Riots were “hidden behind unplanned protests.”")."""
+        text = self.text
+        lo = max(lo, hi - PRONOUN_CHARS)
+        ends = [m.end() for m in _SENTENCE_END_RE.finditer(text, lo, hi)]
+        lo = ends[-3] if len(ends) >= 3 else lo
+        verb = None
+        for found in _FINITE_VERB_RE.finditer(text, lo, hi):
+            if not self.mentions.inside_quote(found.start()):
+                verb = found
+        if verb is None or self.mentions.before(hi, verb.end(), 1):
+            return None
+        start = _sentence_start(text, lo, verb.start())
+        before = text[start : verb.start()]
+        if _PASSIVE_RE.search(before):
+            return None
+        p = _PRONOUN_BEFORE_RE.search(before)
+        if p:
+            return self.pronoun(start + p.start(), p.group("p"))
+        subjects = self.mentions.before(verb.start(), start, 8)
+        return subjects[0] if subjects else None
 
     def tail(self, lo: int, hi: int) -> Mention | None:
         text = self.text
@@ -419,8 +505,15 @@ class _Attributor:
             return self.title(lo, t.group("h"))
         return None
 
+    def said_after(self, lo: int, hi: int) -> bool:
+        """Do the words after a quote attribute it ("one source said"), even to nobody
+        this article names? Then it continues no one else's quote."""
+        return bool(_TAIL_SAID_RE.match(self.text, lo, hi))
 
-def _is_quote(text: str, cand: _Candidate, lead_lo: int, tail_hi: int) -> bool:
+
+def _is_quote(text: str, cand: _Candidate, lead_lo: int, tail_hi: int, backed: bool) -> bool:
+    """`backed`: a named speaker is at hand for a short quote (an earlier quote of the
+    same paragraph has one, or a colon closes a lead-in that names one)."""
     words = [w for s, e in cand.segments for w in _words(text[s:e])]
     if not words:
         return False
@@ -434,10 +527,22 @@ def _is_quote(text: str, cand: _Candidate, lead_lo: int, tail_hi: int) -> bool:
     verb = _NEAR_VERB_RE.search(text, cand.close_end, min(tail_hi, cand.close_end + NEAR_CHARS))
     if verb and not _LEADS_INTO_QUOTE_RE.match(text, verb.end()):
         return True
-    if len(words) < MIN_WORDS:
-        return False
     title_like = all(w[0].isupper() or w.lower() in _SMALL_WORDS for w in words)
+    if len(words) < MIN_WORDS:
+        # a short quote is a partial quotation, not a scare quote, when it was edited
+        # ("distract(s) attention") or when someone it can belong to is at hand
+        edited = bool(_EDITED_RE.search(text, s, e))
+        return len(words) >= 2 and not title_like and (edited or backed)
     return not (title_like and not re.search(r"[.!?,;:]", text[s:e]))
+
+
+def _same(m: Mention, speaker: Mention | None) -> bool:
+    return speaker is not None and m.canonical == speaker.canonical
+
+
+def _named_colon(text: str, index: _Mentions, lo: int, hi: int) -> bool:
+    colon = text.rfind(":", lo, hi)
+    return colon >= 0 and bool(index.between(lo, colon))
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -473,7 +578,13 @@ def find_quotes(text: str, mentions: Sequence[Mention]) -> list[Quote]:
         # words after a finished quote that go on into another quote are that one's lead-in
         sentence_hi = min(para_hi, cand.close_end + TAIL_CHARS)
         leads_next = next_open < _sentence_end(text, cand.close_end, sentence_hi)
-        if not _is_quote(text, cand, lead_lo, tail_hi):
+        last = accepted[-1] if accepted else None
+        backed = (
+            last is not None
+            and last.speaker is not None
+            and last.para_index == cand.first_para_index
+        ) or _named_colon(text, index, lead_lo, cand.open_pos)
+        if not _is_quote(text, cand, lead_lo, tail_hi, backed):
             continue
         if not cand.paragraph_led and cand.open_pos - para_lo < 40:
             before = text[para_lo : cand.open_pos]
@@ -481,15 +592,17 @@ def find_quotes(text: str, mentions: Sequence[Mention]) -> list[Quote]:
             cand.paragraph_led = short and not index.between(para_lo, cand.open_pos)
         ends_open = text[first_start:last_end].rstrip()[-1:] in {",", "?", "!", "—", "–", "-"}
         speaker: Mention | None = None
-        inherit_ok = False
+        cue = ""
+        tail_said = False
         if ends_open:
             speaker = attribute.tail(cand.close_end, tail_hi)
+            tail_said = speaker is None and attribute.said_after(cand.close_end, tail_hi)
         if speaker is None:
-            speaker, inherit_ok = attribute.lead(lead_lo, cand.open_pos)
+            speaker, cue = attribute.lead(lead_lo, cand.open_pos)
         if speaker is None and not ends_open and not leads_next:
             speaker = attribute.tail(cand.close_end, tail_hi)
-        if speaker is None:
-            speaker = _inherited(text, cand, accepted, index, paragraphs, attribute, inherit_ok)
+        if speaker is None and not tail_said and cue != "unresolved":
+            speaker = _inherited(text, cand, accepted, index, paragraphs, attribute, cue)
         cand.speaker = speaker
         accepted.append(cand)
     quotes: list[Quote] = []
@@ -519,33 +632,51 @@ def _inherited(
     index: _Mentions,
     paragraphs: list[int],
     attribute: _Attributor,
-    inherit_ok: bool,
+    cue: str,
 ) -> Mention | None:
-    """A quote with no clue of its own takes the speaker of the one it continues."""
+    """A quote with no clue of its own takes the speaker of the one it continues, or of
+    the saying verb its paragraph has before it."""
     prev = accepted[-1] if accepted else None
-    if prev is not None and prev.para_index == cand.first_para_index:
+    para = cand.first_para_index
+    if prev is not None and prev.para_index == para:
         gap_lo, gap_hi = prev.close_end, cand.open_pos
-        if inherit_ok or (gap_hi - gap_lo < 200 and not index.between(gap_lo, gap_hi)):
+        others = [m for m in index.between(gap_lo, gap_hi) if not _same(m, prev.speaker)]
+        if cue == "verb" or (gap_hi - gap_lo < 200 and not others):
             return prev.speaker
         return None
-    if not cand.paragraph_led or cand.first_para_index == 0:
+    said = attribute.clause(paragraphs[para], cand.open_pos)
+    if said is not None:
+        return said
+    quiet = prev is not None and not index.before(cand.open_pos, prev.close_end, 1)
+    if cue == "colon" and prev is not None and prev.para_index == para - 1 and quiet:
+        return prev.speaker
+    if not cand.paragraph_led or para == 0:
         return None
-    prev_lo = paragraphs[cand.first_para_index - 1]
+    prev_lo = paragraphs[para - 1]
     prev_text = text[prev_lo : cand.open_pos].rstrip()
     if prev_text.endswith(":"):
         colon = prev_lo + len(prev_text) - 1
         lo = prev_lo
-        if prev is not None and prev.para_index == cand.first_para_index - 1:
+        if prev is not None and prev.para_index == para - 1:
             lo = max(lo, prev.close_end)
         lo = _sentence_start(text, max(lo, colon - LEAD_CHARS), colon)
-        speaker, verb_only = attribute.lead(lo, colon)
+        speaker, lead_cue = attribute.lead(lo, colon)
         if speaker is not None:
             return speaker
-        if verb_only and prev is not None and prev.para_index == cand.first_para_index - 1:
+        if lead_cue == "verb" and prev is not None and prev.para_index == para - 1:
             return prev.speaker
         return None
-    if prev is not None and prev.para_index == cand.first_para_index - 1:
-        rest = text[prev.close_end : paragraphs[cand.first_para_index]]
+    if prev is None:
+        return None
+    if prev.para_index == para - 1:
+        rest = text[prev.close_end : paragraphs[para]]
         if prev.paragraph_led or not _WORD_RE.search(rest):
             return prev.speaker
+    elif (
+        para - prev.para_index <= 1 + QUIET_PARAGRAPHS
+        and prev.paragraph_led
+        and quiet
+        and cand.open_pos - prev.close_end <= QUIET_CHARS
+    ):
+        return prev.speaker
     return None

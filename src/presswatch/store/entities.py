@@ -97,32 +97,30 @@ class EntityTables:
         self._write(work)
 
     def fold_people(self) -> int:
-        """Fold each person known only by a surname into the one person in the archive
-        with that surname and a full name, and each organization known only by an acronym
-        into the one organization spelled that way, when there is exactly one; the number
-        folded. ("Tokayev" here, "Kassym-Jomart Tokayev" there: one person.)"""
+        """Fold each person the archive knows by a surname alone, by a variant spelling
+        or by a shorter form into the one person it can be ("Tokayev" and "Tokaev" here,
+        "Kassym-Jomart Tokayev" there: one person), and each organization known only by
+        an acronym into the one organization spelled that way; the number folded. Only
+        entities still mentioned count, and a name that could be two people stays apart.
+        Each fold says why in the aliases it moves."""
+
+        from presswatch.enrich.entities import fold_people_across  # the rules load on use
 
         def work(conn: Connection) -> int:
-            people = conn.execute(
-                select(entities.c.id, entities.c.canonical).where(entities.c.kind == "person")
-            ).all()
-            full: dict[str, list[tuple[int, str]]] = {}
-            for entity_id, name in people:
-                words = str(name).split()
-                if len(words) > 1:
-                    full.setdefault(words[-1].casefold(), []).append((int(entity_id), str(name)))
+            mentioned = (
+                select(entities.c.id, entities.c.canonical, func.count(mentions.c.start))
+                .join(mentions, mentions.c.entity_id == entities.c.id)
+                .where(entities.c.kind == "person")
+                .group_by(entities.c.id, entities.c.canonical)
+            )
+            ids: dict[str, int] = {}
+            counts: dict[str, int] = {}
+            for entity_id, name, count in conn.execute(mentioned):
+                ids[str(name)] = int(entity_id)
+                counts[str(name)] = int(count)
             folded = 0
-            for entity_id, name in people:
-                words = str(name).split()
-                if len(words) != 1:
-                    continue
-                matches = full.get(words[0].casefold(), [])
-                if len(matches) != 1:
-                    continue
-                target, target_name = matches[0]
-                _fold(
-                    conn, int(entity_id), target, f"surname of {target_name} (across the archive)"
-                )
+            for name, (target, why) in fold_people_across(counts).items():
+                _fold(conn, ids[name], ids[target], f"{why} (across the archive)")
                 folded += 1
             folded += _fold_acronyms(conn)
             return folded
