@@ -41,7 +41,7 @@ from presswatch.errors import UsageError
 from presswatch.web import pages
 from presswatch.web.app import BackgroundEnrichment, create_app
 from presswatch.web.markup import Span, highlight, raw_item
-from presswatch.web.recent import Recent
+from presswatch.web.recent import Generation, Recent
 from presswatch.web.security import CSRF_COOKIE
 from presswatch.web.settings import WebSettings, load_settings
 
@@ -77,7 +77,7 @@ def fresh(archive: Archive) -> Iterator[TestClient]:
         yield client
 
 
-def csrf(client: TestClient, page: str = "/topics") -> str:
+def csrf(client: TestClient | httpx.Client, page: str = "/topics") -> str:
     found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get(page).text)
     assert found, "the page carries no CSRF token"
     return found.group(1)
@@ -689,6 +689,19 @@ def test_recent_results_expire_and_a_clear_wins_over_a_slow_compute() -> None:
     assert Recent(ttl=0).get("k", lambda: 6) == 6
 
 
+def test_a_clear_in_one_process_drops_what_the_others_keep(tmp_path: Path) -> None:
+    shared = tmp_path / "generation"
+    here, there = (
+        Recent(ttl=3600, shared=Generation(shared)),
+        Recent(ttl=3600, shared=Generation(shared)),
+    )
+    assert here.get("k", lambda: 1) == 1 and there.get("k", lambda: 2) == 2
+    here.clear()  # a form answered by this process
+    assert there.get("k", lambda: 3) == 3
+    assert here.get("k", lambda: 4) == 4
+    assert there.get("k", lambda: 5) == 3 and here.get("k", lambda: 6) == 4
+
+
 def test_the_pages_answer_on_postgresql() -> None:
     with postgres_database() as url, open_archive(url) as archive:
         archive.ingest([str(SEED)], workers=1)
@@ -714,3 +727,71 @@ def test_a_topic_whose_query_broke_says_why(client: TestClient, archive: Archive
     page = client.get("/topics/refers")
     assert page.status_code == 400
     assert 'class="error query-error"' in page.text and "base" in page.text
+
+
+def test_two_worker_processes_see_what_either_writes(
+    tmp_path: Path, loopback: LoopbackServer
+) -> None:
+    """`serve --workers 2`: a form signed by one worker is accepted by the other, a saved
+    query changed through one shows at once in the pages both keep (kept an hour here),
+    and articles added through one become searchable in both."""
+    db = tmp_path / "workers.db"
+    with open_archive(db) as archive:
+        archive.ingest([str(SEED)], workers=1)
+        archive.save_query("topic", "CSTO")
+        narrower = archive.search("CSTO AND Kazakhstan", limit=1).total
+        almaty = archive.search("Almaty", limit=1).total
+    assert 0 < narrower < 10
+    loopback.serve("/feed/", rss([item(i, site=loopback.base) for i in range(3)], title="Wire"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "PRESSWATCH_WEB_ENRICH": "0",
+        "PRESSWATCH_WEB_CACHE_SECONDS": "3600",
+        "PRESSWATCH_ALLOW_NETWORKS": "loopback",
+    }
+    command = [sys.executable, "-m", "presswatch", "--db", str(db), "serve"]
+    command += ["--port", str(port), "--workers", "2"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def says(query: str) -> str:
+        page = httpx.get(f"{base}/search", params={"q": query}, timeout=30).text
+        found = re.search(r"([\d,]+) articles? match", page)
+        return found.group(1) if found else "none"
+
+    def matches(query: str) -> set[str]:
+        """What the search page says, asked 48 times on new connections, 8 at a time (so
+        both workers answer: an idle worker takes a new connection first)."""
+        with ThreadPoolExecutor(8) as pool:
+            return set(pool.map(says, [query] * 48))
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/static/app.css", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "presswatch serve --workers 2 did not answer"
+                time.sleep(0.2)
+        assert matches("@topic") == {"10"}  # now kept by both workers
+        with httpx.Client(base_url=base, timeout=30) as first:
+            token = csrf(first)
+            cookies = first.cookies
+        with httpx.Client(base_url=base, timeout=30, cookies=cookies) as browser:
+            form = {"name": "topic", "query": "CSTO AND Kazakhstan", "csrf_token": token}
+            assert browser.post("/topics", data=form).status_code == 303
+        with httpx.Client(base_url=base, timeout=30, cookies=cookies) as browser:
+            source = {"url": loopback.url("/feed/"), "csrf_token": token}
+            added = browser.post("/sources", data=source)
+            assert added.status_code == 200 and "Now following" in added.text
+        assert matches("@topic") == {str(narrower)}
+        deadline = time.monotonic() + 20
+        while (found := matches("Almaty")) != {str(almaty + 3)}:
+            assert time.monotonic() < deadline, f"the new articles are not found by all: {found}"
+            time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0

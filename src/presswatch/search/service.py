@@ -10,6 +10,7 @@ log is cleared after, which is safe because applying a document twice is harmles
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,22 +94,38 @@ class SavedQuery:
 
 
 class SearchService:
-    """Owns the archive's search index; opened lazily, on the first search."""
+    """Owns the archive's search index; opened lazily, on the first search.
+
+    Threads may share it: opening, catching up and rebuilding hold one re-entrant lock
+    (two threads applying the change log together would share the index's one writer).
+    A service told to `follow` only reads an index another process keeps (the parent of
+    `presswatch serve --workers N`): it never rebuilds it and never applies the log.
+    """
 
     def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
         self.store = store
         self._clock = clock
         self._index: SearchIndex | None = None
+        self._lock = threading.RLock()
+        self._following = False
         self.progress: Progress | None = None
 
     @property
     def index(self) -> SearchIndex:
-        if self._index is None:
-            index = open_index(self.store)
-            self._index = index
-            if self._inconsistent(index):
-                self.reindex()
-        return self._index
+        if self._index is not None:
+            return self._index
+        with self._lock:
+            if self._index is None:
+                index = open_index(self.store)
+                self._index = index
+                if not self._following and self._inconsistent(index):
+                    self.reindex()
+            return self._index
+
+    def follow(self) -> None:
+        """Only read the index from now on; another process writes it."""
+        with self._lock:
+            self._following = True
 
     def close(self) -> None:
         if self._index is not None:
@@ -126,6 +143,12 @@ class SearchService:
         processes catching up at once index disjoint parts of the log; ids another
         process holds are left to it.
         """
+        if self._following:
+            return 0
+        with self._lock:
+            return self._catch_up(wait)
+
+    def _catch_up(self, wait: bool) -> int:
         done = 0
         try:
             index = self.index
@@ -157,6 +180,14 @@ class SearchService:
         one is complete; on SQLite, ingests wait. Interrupted, it leaves an index whose
         count gives it away, so the next open rebuilds it again.
         """
+        if self._following:
+            raise UsageError(
+                "this process only reads the search index; rebuild it from the one that keeps it"
+            )
+        with self._lock:
+            return self._reindex()
+
+    def _reindex(self) -> int:
         index = self._index if self._index is not None else open_index(self.store)
         self._index = index
         total = self.store.count_articles()

@@ -8,14 +8,15 @@ thread that opened it. Reading the search index is safe too (tantivy hands each 
 own searcher). What is not safe is applying the index's change log from two threads at
 once: every search first catches up with what was written since (by a form here, the
 background enrichment, or another process), and two threads doing that together would
-share tantivy's one writer and could add a document twice. So the catch-up is serialized
-by one lock per archive (`serialize_index_catch_up`), and the index is opened before the
-first request rather than by whichever request comes first. On PostgreSQL the same holds
-(each thread takes its own connection from SQLAlchemy's pool).
+share tantivy's one writer and could add a document twice. So the search service
+serializes its catch-up with its own lock, and the index is opened before the first
+request (`open_search_index`) rather than by whichever request comes first. On
+PostgreSQL the same holds (each thread takes its own connection from SQLAlchemy's pool).
 
 Timelines, top lists, facets and the dashboard's sections are kept for a short while
 (web/recent.py, PRESSWATCH_WEB_CACHE_SECONDS) and dropped after any successful write
-request (`ClearOnWrite`) or background enrichment batch.
+request (`ClearOnWrite`) or background enrichment batch. Served by several processes,
+they share a `Generation` for that (web/workers.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from presswatch.archive import Archive
 from presswatch.web import api, pages
-from presswatch.web.recent import ClearOnWrite, Recent
+from presswatch.web.recent import ClearOnWrite, Generation, Recent
 from presswatch.web.security import SecurityMiddleware
 from presswatch.web.settings import WebSettings, load_settings
 
@@ -41,7 +42,10 @@ STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("presswatch.web")
 
 
-def create_app(archive: Archive, settings: WebSettings | None = None) -> FastAPI:
+def create_app(
+    archive: Archive, settings: WebSettings | None = None, *, shared: Generation | None = None
+) -> FastAPI:
+    """The app over `archive`; `shared` when other processes serve the same archive."""
     settings = settings or load_settings()
     app = FastAPI(
         title="presswatch",
@@ -53,8 +57,8 @@ def create_app(archive: Archive, settings: WebSettings | None = None) -> FastAPI
     )
     app.state.archive = archive
     app.state.settings = settings
-    app.state.recent = Recent(settings.cache_seconds)
-    serialize_index_catch_up(archive)
+    app.state.recent = Recent(settings.cache_seconds, shared=shared)
+    open_search_index(archive)
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -77,26 +81,10 @@ async def _not_found_as_page(request: Request, exc: Exception) -> Response:
     return pages.error_page(request, str(exc.detail), exc.status_code)
 
 
-def serialize_index_catch_up(archive: Archive) -> None:
-    """Let one thread at a time apply the search index's change log (see the module doc).
-
-    Done on the archive's own SearchService object, so every caller (a search, the
-    collector's writer thread, background enrichment) takes the same lock.
-    """
-    service = archive.search_service
-    if getattr(service, "_web_catch_up_lock", None) is not None:
-        return
-    lock = threading.RLock()  # opening the index may rebuild it, which catches up
-    unlocked: Callable[..., int] = service.catch_up
-
-    def catch_up(*, wait: bool = True) -> int:
-        with lock:
-            return unlocked(wait=wait)
-
-    service._web_catch_up_lock = lock  # type: ignore[attr-defined]
-    service.catch_up = catch_up  # type: ignore[method-assign]
-    with lock:
-        _ = service.index  # opened (and rebuilt if need be) now, not by the first request
+def open_search_index(archive: Archive) -> None:
+    """Open the search index (and rebuild it if need be) now, not in the first request;
+    the service serializes its own catch-up across threads."""
+    _ = archive.search_service.index
 
 
 class BackgroundEnrichment:

@@ -13,12 +13,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from presswatch.analysis.timeline import Period, Timeline, period_label
 from presswatch.archive import Archive
 from presswatch.archive_explore import MAX_EXPORT
 from presswatch.errors import QuerySyntaxError, UsageError
+from presswatch.search.service import SearchResult
 from presswatch.web import pages_archive
 from presswatch.web.charts import Bar, Series, bar_chart, line_chart
 from presswatch.web.markup import path, with_query
@@ -80,7 +82,9 @@ def search_page(request: Request) -> HTMLResponse:
             sort=sort,
         )
     try:
-        result = archive.search(q, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        result, page = cached(
+            request, ("search", q, sort, page), lambda: _results(archive, q, sort, page)
+        )
     except UsageError as exc:
         return render(
             request,
@@ -95,10 +99,7 @@ def search_page(request: Request) -> HTMLResponse:
             facets=None,
             pages=None,
         )
-    last = min(MAX_PAGE, max(1, -(-result.total // PAGE_SIZE)))
-    if page > last:  # past the end: the last page
-        page = last
-        result = archive.search(q, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    last = _last_page(result)
     facets = cached(request, ("facets", q), lambda: archive.facets(q))
     return render(
         request,
@@ -114,6 +115,20 @@ def search_page(request: Request) -> HTMLResponse:
         export_formats=list(EXPORT_FORMATS),
         export_limit=MAX_EXPORT,
     )
+
+
+def _results(archive: Archive, q: str, sort: str, page: int) -> tuple[SearchResult, int]:
+    """The page of results asked for, or the last one when that is past the end."""
+    result = archive.search(q, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    last = _last_page(result)
+    if page > last:
+        page = last
+        result = archive.search(q, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return result, page
+
+
+def _last_page(result: SearchResult) -> int:
+    return min(MAX_PAGE, max(1, -(-result.total // PAGE_SIZE)))
 
 
 @router.get("/export")
@@ -226,19 +241,10 @@ def topic(request: Request, name: str) -> HTMLResponse:
         ],
     }
     try:
-        timeline, by_chosen = _timeline(request, [q], by)
-        context.update(_timeline_charts(timeline, [saved.name]))
-        context["by"] = by_chosen
+        context.update(_charted_timeline(request, [q], [saved.name], by))
         context["periods"] = PERIODS
-        context["csv_url"] = with_query("/csv/timeline", [("q", q), ("by", by_chosen)])
-        sources = cached(request, ("sources", q), lambda: archive.top("sources", q, limit=10))
-        context["sources_chart"] = bar_chart(
-            [
-                Bar(r.value, r.count, with_query("/search", {"q": f"{q} source:{r.value}"}))
-                for r in sources
-            ],
-            title="Sources (articles)",
-        )
+        context["csv_url"] = with_query("/csv/timeline", [("q", q), ("by", context["by"])])
+        context["sources_chart"] = cached(request, ("sources", q), lambda: _sources(archive, q))
         context["sources_csv"] = with_query("/csv/top", {"kind": "sources", "q": q})
         context["latest"] = cached(
             request, ("latest", q), lambda: archive.search(q, sort="newest", limit=10)
@@ -246,10 +252,24 @@ def topic(request: Request, name: str) -> HTMLResponse:
     except UsageError as exc:
         context["query_error"] = query_error(saved.query, exc)
         return render(request, "topic.html", 400, **context)
-    alerts = [a for a in archive.alerts() if a.query_name == name]
-    context["alerts"] = alerts
-    context["deliveries"] = [d for a in alerts for d in archive.alert_log(a.id, limit=20)]
+    context.update(cached(request, ("alerts", name), lambda: _alerts(archive, name)))
     return render(request, "topic.html", query_error=None, **context)
+
+
+def _sources(archive: Archive, q: str) -> Markup:
+    return bar_chart(
+        [
+            Bar(r.value, r.count, with_query("/search", {"q": f"{q} source:{r.value}"}))
+            for r in archive.top("sources", q, limit=10)
+        ],
+        title="Sources (articles)",
+    )
+
+
+def _alerts(archive: Archive, name: str) -> dict[str, Any]:
+    alerts = [a for a in archive.alerts() if a.query_name == name]
+    deliveries = [d for a in alerts for d in archive.alert_log(a.id, limit=20)]
+    return {"alerts": alerts, "deliveries": deliveries}
 
 
 TOPIC_PARTS = {
@@ -339,15 +359,13 @@ def compare(request: Request) -> HTMLResponse:
     if not queries:
         return render(request, "compare.html", **context)
     try:
-        timeline, by_chosen = _timeline(request, queries, by)
+        context.update(_charted_timeline(request, queries, queries, by))
     except UsageError as exc:
         bad = exc.query if isinstance(exc, QuerySyntaxError) else ""
         context["query_error"] = query_error(bad, exc)
         return render(request, "compare.html", 400, **context)
-    context.update(_timeline_charts(timeline, queries))
-    context["by"] = by_chosen
     context["csv_url"] = with_query(
-        "/csv/timeline", [("q", q) for q in queries] + [("by", by_chosen)]
+        "/csv/timeline", [("q", q) for q in queries] + [("by", context["by"])]
     )
     context["charts"] = True
     return render(request, "compare.html", **context)
@@ -355,6 +373,19 @@ def compare(request: Request) -> HTMLResponse:
 
 WEEKLY_UP_TO = 24
 """Months a timeline may span and still be drawn by week (about a hundred points)."""
+
+
+def _charted_timeline(
+    request: Request, queries: list[str], labels: list[str], by: Period | None
+) -> dict[str, Any]:
+    """The timeline's charts and the period chosen (`by`), kept as drawn: drawing two
+    charts of a few hundred points costs more than the rest of a dashboard."""
+
+    def draw() -> dict[str, Any]:
+        timeline, chosen = _timeline(request, queries, by)
+        return {**_timeline_charts(timeline, labels), "by": chosen}
+
+    return cached(request, ("timeline charts", tuple(queries), tuple(labels), by), draw)
 
 
 def _timeline(request: Request, queries: list[str], by: Period | None) -> tuple[Timeline, Period]:

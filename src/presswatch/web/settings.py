@@ -7,8 +7,9 @@
   `token` asks for an API token to read too (writing always needs one).
 - PRESSWATCH_SECRET_KEY (random): signs the forms' CSRF tokens, 16 characters or more.
   Unset, a random key is made per process, so a restart asks open forms to be reloaded.
-- PRESSWATCH_WEB_CACHE_SECONDS (30): how long timelines, top lists, facets and the
-  dashboard's sections are kept (web/recent.py); 0 computes them at every request.
+- PRESSWATCH_WEB_CACHE_SECONDS (30): how long search results, facets, timelines and
+  their charts, top lists and the dashboard's sections are kept (web/recent.py); 0
+  computes them at every request. A change made through the app drops them at once.
 - PRESSWATCH_WEB_ENRICH (1): `presswatch serve` enriches due articles in the background;
   0 leaves that to `presswatch enrich`.
 
