@@ -247,3 +247,10 @@ def test_sanitize_to_paragraphs_is_sanitize_then_paragraphs(html: str, from_xml:
     clean = sanitize_html(html)
     assert sanitize_to_paragraphs(html, from_xml=from_xml) == (clean, html_paragraphs(clean))
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "".join(html_paragraphs(clean)))
+
+
+def test_a_details_summary_stays_apart_from_what_it_folds() -> None:
+    """Folded sections keep their label apart, so "More" does not glue onto the next
+    word and turn "Kyrgyzstan" into a different name."""
+    html = "<details><summary>More</summary>Kyrgyzstan joined.</details>"
+    assert html_to_text(sanitize_html(html)) == "More\n\nKyrgyzstan joined."

@@ -31,7 +31,7 @@ _TAGS = {
     "p", "br", "a", "b", "strong", "i", "em", "u", "s", "blockquote", "q", "cite", "ul", "ol",
     "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "figure",
     "figcaption", "img", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-    "colgroup", "col", "hr", "sub", "sup", "span", "div", "abbr", "time",
+    "colgroup", "col", "hr", "sub", "sup", "span", "div", "abbr", "time", "details", "summary",
 }  # fmt: skip
 _DROP_WITH_CONTENT = {
     "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
