@@ -7,9 +7,10 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 import click
@@ -27,6 +28,7 @@ from presswatch.store.records import ArticleDetail, FetchRecord, StoredArticle
 
 FORMATS = click.Choice(["table", "json", "jsonl", "csv", "rss", "atom", "jsonfeed"])
 FEED_FORMATS = {"rss", "atom", "jsonfeed"}
+ENRICHED_PAGE = 200  # articles whose enrichment is read at once for a JSON listing
 
 
 class Context:
@@ -173,7 +175,7 @@ def articles(
         if fmt in FEED_FORMATS:
             sys.stdout.buffer.write(archive.publish(fmt, rows))
         else:
-            _emit(rows, fmt)
+            _emit(rows, fmt, archive)
 
 
 @cli.command()
@@ -183,11 +185,15 @@ def articles(
 def show(obj: Context, article_id: int, fmt: str) -> None:
     """Show one article: its metadata, where it came from, and its clean text."""
     with obj.open() as archive:
+        if fmt == "json":
+            from presswatch.enrich.article_view import article_view_json
+
+            view = archive.article_view(article_id)
+            record = {**_detail_record(view.detail), **article_view_json(view)}
+            click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+            return
         detail = archive.article(article_id)
-    if fmt == "json":
-        click.echo(json.dumps(_detail_record(detail), ensure_ascii=False, indent=2))
-    else:
-        click.echo(_detail_text(detail))
+    click.echo(_detail_text(detail))
 
 
 # -- output -----------------------------------------------------------------------------
@@ -217,15 +223,15 @@ def article_record(a: StoredArticle) -> dict[str, Any]:
     }
 
 
-def _emit(rows: Iterable[StoredArticle], fmt: str) -> None:
+def _emit(rows: Iterable[StoredArticle], fmt: str, archive: Archive | None = None) -> None:
     out = sys.stdout
     if fmt == "jsonl":
-        for a in rows:
-            out.write(json.dumps(article_record(a), ensure_ascii=False) + "\n")
+        for record in _enriched_records(rows, archive):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "json":
         out.write("[")
-        for i, a in enumerate(rows):
-            out.write(("," if i else "") + "\n" + json.dumps(article_record(a), ensure_ascii=False))
+        for i, record in enumerate(_enriched_records(rows, archive)):
+            out.write(("," if i else "") + "\n" + json.dumps(record, ensure_ascii=False))
         out.write("\n]\n")
     elif fmt == "csv":
         writer: Any = None
@@ -247,6 +253,26 @@ def _emit(rows: Iterable[StoredArticle], fmt: str) -> None:
             click.echo("No articles match.")
             return
         _table(["id", "published", "source", "title"], table, width)
+
+
+def _enriched_records(
+    rows: Iterable[StoredArticle], archive: Archive | None
+) -> Iterator[dict[str, Any]]:
+    """Each article's record with its language, entities, quotes and key phrases, read
+    for a page of articles at a time (a few queries per page, not one per article)."""
+    if archive is None:
+        yield from (article_record(a) for a in rows)
+        return
+    from presswatch.enrich.article_view import article_view_json
+
+    articles = iter(rows)
+    while page := list(islice(articles, ENRICHED_PAGE)):
+        found = archive.article_enrichments([a.id for a in page])
+        for a in page:
+            record = article_record(a)
+            if a.id in found:
+                record.update(article_view_json(found[a.id]))
+            yield record
 
 
 def _table(headers: list[str], rows: list[list[str]], width: int = 160) -> None:
@@ -384,8 +410,9 @@ from presswatch.cli_enrich import COMMANDS as ENRICH  # noqa: E402
 from presswatch.cli_publish import COMMANDS as PUBLISH  # noqa: E402
 from presswatch.cli_search import COMMANDS as SEARCH  # noqa: E402
 from presswatch.cli_web import COMMANDS as WEB  # noqa: E402
+from presswatch.cli_workers import COMMANDS as WORKERS  # noqa: E402
 
-for _command in (*COLLECT, *ENRICH, *SEARCH, *PUBLISH, *WEB):
+for _command in (*COLLECT, *ENRICH, *SEARCH, *PUBLISH, *WEB, *WORKERS):
     cli.add_command(_command)
 
 

@@ -106,22 +106,26 @@ def _cluster_record(c: ClusterView) -> dict[str, Any]:
 @click.pass_obj
 def entities(obj: Context, query: str | None, limit: int, fmt: str) -> None:
     """The people, organizations, places and groups most often in QUERY's matches (or in
-    the whole archive), each under one name whatever it was called."""
+    the whole archive), each under one name whatever it was called.
+
+    With --format json, each entity has its other names (`aliases`) and why each was
+    merged into it (`merged`), the articles it is in and its mentions there."""
     with obj.open() as archive:
         rows = archive.top_entities(query, limit=limit)
-        records = []
-        for name, kind, n_articles, n_mentions in rows:
-            found = archive.store.find_entities(name)
-            aliases = [a for a, _ in archive.store.entity_aliases_of(found[0][0])] if found else []
-            records.append(
-                {
-                    "name": name,
-                    "kind": kind,
-                    "articles": n_articles,
-                    "mentions": n_mentions,
-                    "aliases": [a for a in aliases if a != name],
-                }
-            )
+        names = archive.entity_aliases([(name, kind) for name, kind, _, _ in rows])
+    records = []
+    for name, kind, n_articles, n_mentions in rows:
+        others = [(alias, why) for alias, why in names.get((name, kind), []) if alias != name]
+        records.append(
+            {
+                "name": name,
+                "kind": kind,
+                "articles": n_articles,
+                "mentions": n_mentions,
+                "aliases": [alias for alias, _ in others],
+                "merged": [{"alias": alias, "why": why} for alias, why in others],
+            }
+        )
     show_entities(records, fmt)
 
 
