@@ -22,6 +22,7 @@ from presswatch.enrich.aliasfile import AliasBook, AliasFileError, parse_alias_b
 from presswatch.enrich.base import EnrichInput, EnrichResult
 from presswatch.enrich.entities import resolve
 from presswatch.enrich.model import Span
+from presswatch.enrich.parallel import pipe
 from presswatch.enrich.quotes import find_quotes
 from presswatch.errors import UsageError
 
@@ -181,7 +182,7 @@ class EntityEnricher:
         if self._nlp is None:
             self._nlp = load_model()
         texts = [a.text[:MAX_CHARS] for a in english]
-        for article, doc in zip(english, self._nlp.pipe(texts, batch_size=16), strict=True):
+        for article, doc in zip(english, pipe(self._nlp, texts, batch_size=16), strict=True):
             spans = [Span(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]
             mentions, entities = resolve(article.text[:MAX_CHARS], spans, book=self._book)
             said = find_quotes(article.text[:MAX_CHARS], mentions)
