@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 import click
@@ -24,6 +22,13 @@ from presswatch.archive import (
     total,
 )
 from presswatch.errors import PresswatchError, QuerySyntaxError, UsageError
+from presswatch.publish.export import (
+    article_record,
+    enriched_records,
+    write_csv,
+    write_jsonl,
+)
+from presswatch.publish.export import iso as _iso
 from presswatch.store.records import ArticleDetail, FetchRecord, StoredArticle
 
 FORMATS = click.Choice(["table", "json", "jsonl", "csv", "rss", "atom", "jsonfeed"])
@@ -199,50 +204,22 @@ def show(obj: Context, article_id: int, fmt: str) -> None:
 # -- output -----------------------------------------------------------------------------
 
 
-def article_record(a: StoredArticle) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "source": a.source,
-        "feed_url": a.feed_url,
-        "guid": a.guid,
-        "url": a.url,
-        "original_url": a.original_url,
-        "title": a.title,
-        "authors": list(a.authors),
-        "published": _iso(a.published),
-        "published_raw": a.published_raw,
-        "date_flag": a.date_flag,
-        "summary": a.summary,
-        "text": a.shown_text,
-        "text_from": a.text_from,  # "page" when the feed had a summary and the page was read
-        "feed_text": a.text if a.page_text else None,
-        "language": a.language,
-        "republished_from": a.republished_from,
-        "categories": list(a.categories),
-        "first_seen": _iso(a.first_seen),
-    }
-
-
 def _emit(rows: Iterable[StoredArticle], fmt: str, archive: Archive | None = None) -> None:
     out = sys.stdout
+    records = (
+        enriched_records(rows, archive.article_enrichments, page=ENRICHED_PAGE)
+        if archive is not None
+        else map(article_record, rows)
+    )
     if fmt == "jsonl":
-        for record in _enriched_records(rows, archive):
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        write_jsonl(records, out)
     elif fmt == "json":
         out.write("[")
-        for i, record in enumerate(_enriched_records(rows, archive)):
+        for i, record in enumerate(records):
             out.write(("," if i else "") + "\n" + json.dumps(record, ensure_ascii=False))
         out.write("\n]\n")
     elif fmt == "csv":
-        writer: Any = None
-        for a in rows:
-            record = article_record(a)
-            record["authors"] = "; ".join(record["authors"])
-            record["categories"] = "; ".join(record["categories"])
-            if writer is None:
-                writer = csv.DictWriter(out, fieldnames=list(record))
-                writer.writeheader()
-            writer.writerow(record)
+        write_csv(map(article_record, rows), out)
     else:
         width = shutil.get_terminal_size((120, 20)).columns
         table = [
@@ -253,26 +230,6 @@ def _emit(rows: Iterable[StoredArticle], fmt: str, archive: Archive | None = Non
             click.echo("No articles match.")
             return
         _table(["id", "published", "source", "title"], table, width)
-
-
-def _enriched_records(
-    rows: Iterable[StoredArticle], archive: Archive | None
-) -> Iterator[dict[str, Any]]:
-    """Each article's record with its language, entities, quotes and key phrases, read
-    for a page of articles at a time (a few queries per page, not one per article)."""
-    if archive is None:
-        yield from (article_record(a) for a in rows)
-        return
-    from presswatch.enrich.article_view import article_view_json
-
-    articles = iter(rows)
-    while page := list(islice(articles, ENRICHED_PAGE)):
-        found = archive.article_enrichments([a.id for a in page])
-        for a in page:
-            record = article_record(a)
-            if a.id in found:
-                record.update(article_view_json(found[a.id]))
-            yield record
 
 
 def _table(headers: list[str], rows: list[list[str]], width: int = 160) -> None:
@@ -380,12 +337,6 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
     return obj
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _shown_location(location: str) -> str:

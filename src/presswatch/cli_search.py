@@ -12,7 +12,8 @@ import click
 
 from presswatch.analysis.chart import render_chart
 from presswatch.analysis.timeline import timeline_rows
-from presswatch.cli import Context, _table, _when, article_record
+from presswatch.cli import Context, _table, _when
+from presswatch.publish.export import article_record
 from presswatch.search.service import PERIODS, SORTS, TOP_KINDS, SearchResult
 
 QUERY_HELP = "See docs/query-language.md, e.g. 'CSTO AND (Kazakhstan OR Kyrgyzstan)'."
