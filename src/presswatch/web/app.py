@@ -22,7 +22,6 @@ they share a `Generation` for that (web/workers.py).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from presswatch.archive import Archive
 from presswatch.web import api, pages
+from presswatch.web.background import BackgroundThread
 from presswatch.web.recent import ClearOnWrite, Generation, Recent
 from presswatch.web.security import SecurityMiddleware
 from presswatch.web.settings import WebSettings, load_settings
@@ -87,9 +87,11 @@ def open_search_index(archive: Archive) -> None:
     _ = archive.search_service.index
 
 
-class BackgroundEnrichment:
+class BackgroundEnrichment(BackgroundThread):
     """Enriches due articles a slice at a time in a thread, as `presswatch run` does
     between checks, so articles added through the app get their entities and quotes."""
+
+    name = "presswatch-enrich"
 
     def __init__(
         self,
@@ -99,22 +101,12 @@ class BackgroundEnrichment:
         idle: float = 30.0,
         after_batch: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__()
         self.archive = archive
         self.after_batch = after_batch
         self.slice_size = slice_size
         self.idle = idle
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.enriched = 0
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="presswatch-enrich", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +30,7 @@ from fastapi import FastAPI
 
 from presswatch import open_archive
 from presswatch.archive import Archive
+from presswatch.web.background import BackgroundThread
 from presswatch.web.recent import Generation
 
 TARGET = "PRESSWATCH_WEB_TARGET"
@@ -85,27 +85,19 @@ RELOAD_DELAY = 1.0
 readers reload about half a second after a commit)."""
 
 
-class IndexKeeper:
+class IndexKeeper(BackgroundThread):
     """Applies the search index's change log in the parent, so what a worker or the
     background enrichment writes becomes searchable in every worker."""
+
+    name = "presswatch-index"
 
     def __init__(
         self, archive: Archive, changed: Callable[[], None], *, every: float = 0.5
     ) -> None:
+        super().__init__()
         self.archive = archive
         self.changed = changed
         self.every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="presswatch-index", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _loop(self) -> None:
         reloaded_by = 0.0
