@@ -55,7 +55,6 @@ from presswatch.store.records import (
     StoredArticle,
     pack_raw,
 )
-from presswatch.store.views import ViewTables
 from presswatch.store.schema import (
     article_feeds,
     article_pages,
@@ -70,6 +69,7 @@ from presswatch.store.schema import (
     search_pending,
     sources,
 )
+from presswatch.store.views import ViewTables
 from presswatch.types import Article, Enclosure, ParsedFeed
 
 DUPLICATE_IN_BATCH = "duplicate item in the same feed"
