@@ -15,10 +15,12 @@ Reference: the embedded default, `presswatch update --all` in one process, on SQ
 default) and on PostgreSQL, over the same feeds.
 
 Where the time goes is measured, not guessed: CPU seconds of the workers (all their
-processes), of PostgreSQL (all its server processes), of Redis and of the feed server,
-over each run, beside the run's wall time times the machine's cores. Scaling efficiency
-is (articles/s with N workers) / (N x articles/s with 1 worker). A benchmark, not a
-test: it exits 0 either way.
+processes), of PostgreSQL (the server processes serving the run's database, and all of
+them, which includes its background writers and anything else the server does), of
+Redis and of the feed server, over each run, beside the run's wall time times the
+machine's cores; and the whole machine's busy share and load average, so a run on a
+machine busy with other work says so. Scaling efficiency is (articles/s with N workers)
+/ (N x articles/s with 1 worker). A benchmark, not a test: it exits 0 either way.
 """
 
 from __future__ import annotations
@@ -79,6 +81,46 @@ def pids_where(test: Any) -> set[int]:
 
 def postgres_pids() -> set[int]:
     return pids_where(lambda _pid, stat: "(postgres)" in stat)
+
+
+def backend_pids(database: str) -> set[int]:
+    """PostgreSQL's processes serving connections to `database` (named in their title)."""
+    found = set()
+    for pid in postgres_pids():
+        with contextlib.suppress(OSError):
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if f" {database} " in title:
+                found.add(pid)
+    return found
+
+
+class Backends:
+    """CPU seconds of one database's backends over a run: sampled while it runs, since a
+    backend that exits takes its counters with it (the workers' pooled ones do not)."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.start = {pid: cpu_of({pid}) for pid in backend_pids(database)}
+        self.last = dict(self.start)
+
+    def sample(self) -> None:
+        for pid in backend_pids(self.database):
+            self.last[pid] = cpu_of({pid})
+
+    def cpu(self) -> float:
+        self.sample()
+        return sum(v - self.start.get(pid, 0.0) for pid, v in self.last.items())
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / TICK, sum(fields) / TICK
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def group_pids(pgid: int) -> set[int]:
@@ -158,7 +200,9 @@ def distributed(
             ]
             time.sleep(3)  # the workers boot (imports, connections) before the clock starts
             pg_before = cpu_of(postgres_pids())
+            backends = Backends(db.rsplit("/", 1)[1])
             redis_before = redis_cpu()
+            machine_before, load_before = machine_cpu(), load()
             with counted(server) as served:
                 started = time.perf_counter()
                 start("scheduler", "-q", log="scheduler.log")
@@ -166,11 +210,14 @@ def distributed(
                     done, articles, pending = progress(db)
                     if done == len(urls) and pending == 0:
                         break
+                    backends.sample()
                     time.sleep(0.25)
                 elapsed = time.perf_counter() - started
                 worker_cpu = sum(cpu_of(group_pids(p.pid)) for p in pool)
                 pg_cpu = cpu_of(postgres_pids()) - pg_before
+                pg_own = backends.cpu()
                 broker_cpu = redis_cpu() - redis_before
+                machine_after = machine_cpu()
         finally:
             for proc in procs:
                 with contextlib.suppress(ProcessLookupError):
@@ -187,8 +234,11 @@ def distributed(
         "rate": articles / elapsed,
         "worker_cpu": worker_cpu,
         "pg_cpu": pg_cpu,
+        "pg_own": pg_own,
         "redis_cpu": broker_cpu,
         "server_cpu": served["cpu_s"],
+        "machine": (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]),
+        "load": f"{load_before} -> {load()}",
     }
 
 
@@ -199,6 +249,7 @@ def embedded(urls: list[str], server: FeedServer, target: str) -> dict[str, Any]
 
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     pg_before = cpu_of(postgres_pids())
+    machine_before, load_before = machine_cpu(), load()
     with counted(server) as served:
         started = time.perf_counter()
         proc = subprocess.run(
@@ -208,6 +259,7 @@ def embedded(urls: list[str], server: FeedServer, target: str) -> dict[str, Any]
             text=True,
         )
         elapsed = time.perf_counter() - started
+    machine_after = machine_cpu()
     if proc.returncode not in (0, 1):
         print(proc.stderr[-2000:], file=sys.stderr)
     own = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -222,6 +274,8 @@ def embedded(urls: list[str], server: FeedServer, target: str) -> dict[str, Any]
         "cpu": own.ru_utime + own.ru_stime - children.ru_utime - children.ru_stime,
         "pg_cpu": cpu_of(postgres_pids()) - pg_before,
         "server_cpu": served["cpu_s"],
+        "machine": (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]),
+        "load": f"{load_before} -> {load()}",
     }
 
 
@@ -254,14 +308,15 @@ def main() -> None:
                 logs.mkdir()
                 r = distributed(urls, server, n, args.threads, logs)
                 runs.append(r)
-                busy = r["worker_cpu"] + r["pg_cpu"] + r["redis_cpu"] + r["server_cpu"]
+                busy = r["worker_cpu"] + r["pg_own"] + r["redis_cpu"] + r["server_cpu"]
                 print(
                     f"{n} worker(s): {r['articles']} articles in {r['seconds']:.1f} s = "
                     f"{r['rate']:.0f} articles/s; CPU s: workers {r['worker_cpu']:.1f} "
                     f"({r['worker_cpu'] / r['articles'] * 1000:.2f} ms/article), "
-                    f"PostgreSQL {r['pg_cpu']:.1f}, Redis {r['redis_cpu']:.1f}, "
-                    f"feed server {r['server_cpu']:.1f}; machine busy "
-                    f"{busy / (r['seconds'] * cores):.0%} of {cores} cores",
+                    f"PostgreSQL {r['pg_own']:.1f} for this database ({r['pg_cpu']:.1f} all), "
+                    f"Redis {r['redis_cpu']:.1f}, feed server {r['server_cpu']:.1f}; "
+                    f"this run {busy / (r['seconds'] * cores):.0%} of {cores} cores, "
+                    f"machine {r['machine']:.0%} busy, load {r['load']}",
                     flush=True,
                 )
             base = runs[0]["rate"] / runs[0]["workers"]
@@ -272,14 +327,19 @@ def main() -> None:
                 lite = embedded(urls, server, str(scratch / "embedded.db"))
                 print(
                     f"embedded (update --all, SQLite): {lite['articles']} articles in "
-                    f"{lite['seconds']:.1f} s = {lite['rate']:.0f} articles/s"
+                    f"{lite['seconds']:.1f} s = {lite['rate']:.0f} articles/s; CPU s: "
+                    f"presswatch {lite['cpu']:.1f}; machine {lite['machine']:.0%} busy, "
+                    f"load {lite['load']}",
+                    flush=True,
                 )
                 with database() as db:
                     pg = embedded(urls, server, db)
                 print(
                     f"embedded (update --all, PostgreSQL): {pg['articles']} articles in "
                     f"{pg['seconds']:.1f} s = {pg['rate']:.0f} articles/s; CPU s: presswatch "
-                    f"{pg['cpu']:.1f}, PostgreSQL {pg['pg_cpu']:.1f}"
+                    f"{pg['cpu']:.1f}, PostgreSQL {pg['pg_cpu']:.1f} (all); machine "
+                    f"{pg['machine']:.0%} busy, load {pg['load']}",
+                    flush=True,
                 )
                 for r in runs:
                     ratio = r["rate"] / lite["rate"]

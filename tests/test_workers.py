@@ -22,6 +22,8 @@ import pytest
 import redis
 
 from conftest import _in_ci, postgres_database
+from loopback import Handler, LoopbackServer, Reply, Request
+from presswatch.fetch.client import FetchSettings
 from workers_fixtures import (
     ARTICLES,
     REDIS_URL,
@@ -31,7 +33,10 @@ from workers_fixtures import (
     environment,
     pg_rows,
     processes,
+    rabbitmq_unavailable,
+    rabbitmq_vhost,
     redis_up,
+    rss,
     serve_feeds,
     sqlite_rows,
     start_redis,
@@ -120,7 +125,8 @@ def assert_exactly_once(db: str, sources: int) -> None:
         "SELECT source_id, id, status, started_at, finished_at, new FROM fetches "
         f"WHERE source_id IN ({','.join(map(str, twice)) or '0'}) ORDER BY source_id, id",
     )
-    assert Counter(n for _, n in per_source) == {1: sources}, details
+    shown = "\n".join(" ".join(str(v) for v in row) for row in details)
+    assert Counter(n for _, n in per_source) == {1: sources}, "checked twice:\n" + shown
     sightings = pg_rows(db, "SELECT article_id, count(*) FROM article_feeds GROUP BY article_id")
     assert {n for _, n in sightings} == {1}
     pending = pg_rows(db, "SELECT count(*) FROM search_pending")[0][0]
@@ -253,6 +259,85 @@ def test_failed_task_is_set_aside_with_its_error_and_retried(pg: str, tmp_path: 
         again = presswatch(env, "retry-failed")
         assert "1 failed task(s) queued again" in again.stdout
         wait_for(set_aside, 60, "the task to fail again (the article still does not exist)")
+
+
+def test_four_workers_never_ask_one_host_for_more_than_its_limit(pg: str, tmp_path: Path) -> None:
+    """20 sources on one host, 4 worker processes of 4 threads each: the host never has
+    more requests in flight than FetchSettings.per_host, counted by the server itself.
+    Each answer takes a second, so without the shared limit (spacing alone lets a request
+    start every quarter second) up to four would be in flight at once."""
+    limit = FetchSettings().per_host
+    server = LoopbackServer()
+    try:
+        urls = []
+        for n in range(20):
+            url = server.url(f"/feed/{n}.xml")
+            body = rss(n, ITEMS, url.rsplit("/feed/", 1)[0])
+            server.route(f"/feed/{n}.xml", slow(body, 1.0))
+            urls.append(url)
+        follow(pg, urls)
+        env = environment(pg, unique_namespace())
+        with processes() as started:
+            start_workers(env, tmp_path, started, 4)
+            wait_for(lambda: all_serving(env, 4), 60, "the four workers to start")
+            started.append(Process(["scheduler"], env, tmp_path / "scheduler.log"))
+            wait_for(lambda: checked(pg) == 20, 120, "every source to be checked")
+        assert server.max_active <= limit, f"{server.max_active} requests at once at one host"
+        assert server.max_active == limit, "the workers never fetched at the same time"
+        assert len(server.requests) == 20
+        assert_exactly_once(pg, 20)
+    finally:
+        server.close()
+
+
+def slow(body: bytes, seconds: float) -> Handler:
+    def handle(request: Request) -> Reply:
+        return Reply(200, body, {"Content-Type": "application/rss+xml"}, delay=seconds)
+
+    return handle
+
+
+def all_serving(env: dict[str, str], workers: int) -> bool:
+    found = presswatch(env, "status", "--format", "json")
+    if found.returncode != 0:
+        return False
+    return sum(p["role"] == "worker" for p in json.loads(found.stdout)["processes"]) >= workers
+
+
+def test_rabbitmq_as_the_broker_stores_every_article_once(pg: str, tmp_path: Path) -> None:
+    """PRESSWATCH_BROKER set to an amqp:// URL: the same run (30 sources, one worker and
+    the scheduler) goes through RabbitMQ, with Redis left for the shared state only."""
+    problem = rabbitmq_unavailable()
+    if problem is not None:
+        if _in_ci():
+            pytest.fail(problem + " (CI is set, so the RabbitMQ test must run)")
+        pytest.skip(problem)
+    hosts = Hosts(5)
+    try:
+        urls = serve_feeds(hosts, 30, ITEMS)
+        follow(pg, urls)
+        with rabbitmq_vhost() as broker, processes() as started:
+            env = environment(
+                pg, unique_namespace(), PRESSWATCH_BROKER=broker, PRESSWATCH_REDIS_URL=REDIS_URL
+            )
+            start_workers(env, tmp_path, started, 1)
+            started.append(Process(["scheduler"], env, tmp_path / "scheduler.log"))
+            wait_for(lambda: checked(pg) == 30, 90, "every source to be checked")
+
+            def drained() -> bool:
+                found = presswatch(env, "status", "--format", "json")
+                assert found.returncode == 0, found.stderr
+                report = json.loads(found.stdout)
+                assert report["broker"].startswith("amqp://"), report["broker"]
+                assert report["failures"] == []
+                return all(q["waiting"] == q["delayed"] == 0 for q in report["queues"])
+
+            wait_for(drained, 30, "the RabbitMQ queues to empty")
+            namespace = env["PRESSWATCH_NAMESPACE"]
+            assert redis.Redis.from_url(REDIS_URL).keys(f"{namespace}:queues:*") == []
+        assert_exactly_once(pg, 30)
+    finally:
+        hosts.close()
 
 
 def test_commands_refuse_an_archive_that_is_not_postgresql(tmp_path: Path) -> None:

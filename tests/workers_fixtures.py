@@ -30,6 +30,7 @@ import redis
 from loopback import LoopbackServer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+RABBITMQ_URL = os.environ.get("PRESSWATCH_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 REDIS_START = [
     "redis-server",
     "--daemonize",
@@ -88,6 +89,34 @@ def stop_redis() -> None:
         if not redis_up():
             return
         time.sleep(0.1)
+
+
+def rabbitmq_unavailable() -> str | None:
+    """Why RabbitMQ cannot be used here, or None when it answers."""
+    import pika
+
+    try:
+        pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL + "?connection_attempts=1")).close()
+    except Exception as exc:
+        return f"RabbitMQ not reachable at {RABBITMQ_URL}: {type(exc).__name__} {exc}".strip()
+    return None
+
+
+@contextmanager
+def rabbitmq_vhost() -> Iterator[str]:
+    """A new RabbitMQ virtual host open to the URL's user, as an amqp:// URL; deleted after.
+
+    A vhost is to RabbitMQ what PRESSWATCH_NAMESPACE is to Redis: the test's queues are
+    its own, whatever else runs on the same server.
+    """
+    name = f"pwtest-{uuid.uuid4().hex[:10]}"
+    user = RABBITMQ_URL.split("://", 1)[1].split(":", 1)[0] or "guest"
+    for command in (["add_vhost", name], ["set_permissions", "-p", name, user, ".*", ".*", ".*"]):
+        subprocess.run(["rabbitmqctl", "-q", *command], check=True, capture_output=True)
+    try:
+        yield RABBITMQ_URL.rstrip("/") + "/" + name
+    finally:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
 
 
 class Hosts:

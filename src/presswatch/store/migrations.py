@@ -640,6 +640,51 @@ def _v6(conn: Connection) -> None:
     )
 
 
+def _v7(conn: Connection) -> None:
+    # Several processes (workers) catch the search index up at once on PostgreSQL, each
+    # claiming its backlog rows with FOR UPDATE SKIP LOCKED. A trigger that found its
+    # article already in the backlog did nothing: when that row was claimed, a catch-up
+    # holding the article's earlier text deleted it at commit, and the index kept the old
+    # text with nothing left pending. Touching the row instead takes its lock: a write
+    # waits for the catch-up holding it, then adds the row again (or, if it got there
+    # first, keeps the catch-ups off the row until its text is committed). SQLite has one
+    # writer at a time, so its triggers stay as they are.
+    if conn.dialect.name != "postgresql":
+        return
+    upsert = "ON CONFLICT (article_id) DO UPDATE SET article_id = EXCLUDED.article_id"
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION presswatch_search_pending() RETURNS trigger AS $$ "
+            f"BEGIN INSERT INTO search_pending (article_id) VALUES (NEW.id) {upsert}; "
+            "RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION presswatch_page_pending() RETURNS trigger AS $$ "
+            f"BEGIN INSERT INTO search_pending (article_id) VALUES (NEW.article_id) {upsert}; "
+            "RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION presswatch_mention_pending() RETURNS trigger AS $$ "
+            "BEGIN INSERT INTO search_pending (article_id) VALUES "
+            "(CASE WHEN TG_OP = 'DELETE' THEN OLD.article_id ELSE NEW.article_id END) "
+            f"{upsert}; RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+    # in id order, so two writers adding overlapping sets take the row locks in one order
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION presswatch_alias_pending() RETURNS trigger AS $$ "
+            "BEGIN INSERT INTO search_pending (article_id) SELECT DISTINCT article_id "
+            f"FROM mentions WHERE entity_id = NEW.entity_id ORDER BY article_id {upsert}; "
+            "RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial tables", _v1),
     Migration(2, "timeline index on COALESCE(published, first_seen), id", _v2),
@@ -647,6 +692,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "live collection: HTTP sources, fetch records, backfill, article pages", _v4),
     Migration(5, "enrichment: results per enricher, syndication, entities, quotes", _v5),
     Migration(6, "publishing: API tokens, alerts on saved queries and their deliveries", _v6),
+    Migration(7, "PostgreSQL: a write re-adds an article its catch-up has claimed", _v7),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -42,7 +42,11 @@ alert_deliveries one row per (alert, article) matched, so a match is queued once
              retry) or 'interrupted' (presswatch stopped during the POST: it may have
              arrived, and it is not sent again).
 search_pending the change log of the search index: ids of articles written since the index
-             last caught up. Triggers on `articles` fill it in the writing transaction.
+             last caught up. Triggers on `articles` (and article_pages, mentions,
+             entity_aliases) fill it in the writing transaction. On PostgreSQL a catch-up
+             claims its rows (FOR UPDATE SKIP LOCKED) and a trigger takes the row's lock
+             (ON CONFLICT DO UPDATE), so a write waits for the catch-up holding its article
+             and adds it again after: the index never keeps text older than the archive's.
              On PostgreSQL the index itself is the table `search_docs` (tsvector per field,
              GIN-indexed), created by migration 3 and written by search/pg_index.py.
 schema_version one row per applied migration.

@@ -24,7 +24,7 @@ import dramatiq
 import psycopg
 
 from presswatch.workers.broker import SETTINGS
-from presswatch.workers.state import SharedState
+from presswatch.workers.state import SharedState, checked_mark
 
 if TYPE_CHECKING:
     from presswatch.archive import Archive
@@ -81,9 +81,13 @@ def collector(**options: Any) -> Collector:
 
 
 @dramatiq.actor(queue_name="fetch")
-def fetch_source(source_id: int, queued_at: float) -> None:
+def fetch_source(source_id: int, queued_at: float, seen: str | None = None) -> None:
     """Check one followed source and store what it brings (articles, fetch record,
-    schedule) in one transaction, as `presswatch update` does."""
+    schedule) in one transaction, as `presswatch update` does.
+
+    `seen` is the source's last check when the scheduler found it due (checked_mark):
+    a different one now means it has been checked since, and this message is spent.
+    Messages without it (queued by an earlier presswatch) go by `queued_at`."""
     store = archive().store
     with _source_lock(source_id) as mine:
         if not mine:  # another worker is checking it (a duplicate after a lost mark)
@@ -92,8 +96,12 @@ def fetch_source(source_id: int, queued_at: float) -> None:
         if state is None or not state.subscribed or state.kind != "url":
             _done("source", [source_id])
             return
-        last = state.last_fetch_at
-        if last is not None and _aware(last).timestamp() >= queued_at:
+        if seen is not None:
+            spent = checked_mark(state.last_fetch_at) != seen
+        else:
+            last = state.last_fetch_at
+            spent = last is not None and _aware(last).timestamp() >= queued_at
+        if spent:
             _done("source", [source_id])  # checked since this was sent: done already
             return
         with collector() as c:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from presswatch.workers.settings import WorkerSettings
-from presswatch.workers.state import Heartbeat, SharedState, whoami
+from presswatch.workers.state import Heartbeat, SharedState, checked_mark, whoami
 
 if TYPE_CHECKING:
     from presswatch.archive import Archive
@@ -133,9 +133,14 @@ class Scheduler:
         # The marks first: a worker clears a source's mark only after committing its
         # check, so a mark gone by now means the check is visible to the query after it.
         # (Read the other way round, a check committed in between would be queued again.)
+        # A message also carries the source's last check as read here: a check committing
+        # while this reads (its mark lost with a Redis restart) makes it look due, and the
+        # worker then finds a later check than the message's and skips it (actors.py).
         waiting = self.state.queued("source")
         store = self.archive.store
-        due = [s.id for s in store.due_sources(datetime.now(UTC)) if s.kind == "url"]
+        due = {
+            s.id: s.last_fetch_at for s in store.due_sources(datetime.now(UTC)) if s.kind == "url"
+        }
         if not due:
             return
         fresh = [i for i in due if i not in waiting]
@@ -144,7 +149,7 @@ class Scheduler:
         now = time.time()
         self.state.mark_queued("source", fresh, self.settings.queued_for)
         for source_id in fresh:
-            self._send("fetch_source", (source_id, now))
+            self._send("fetch_source", (source_id, now, checked_mark(due[source_id])))
         self.queued += len(fresh)
         self._say(f"queued {len(fresh)} source(s) to check ({len(due) - len(fresh)} waiting)")
 

@@ -19,6 +19,7 @@ import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -126,3 +127,13 @@ class SharedState:
 
 def whoami() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def checked_mark(last: datetime | None) -> str:
+    """A source's last check (sources.last_fetch_at) as a fetch message carries it, so a
+    worker can tell whether the source has been checked since: "" when never checked."""
+    if last is None:
+        return ""
+    return (
+        (last if last.tzinfo is not None else last.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    )
