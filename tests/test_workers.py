@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -94,10 +95,17 @@ def embedded_run(path: str, urls: list[str]) -> None:
     from presswatch.fetch.settings_env import fetch_settings_from_env
 
     follow(path, urls)
-    with open_archive(path) as archive:
-        settings = fetch_settings_from_env({"PRESSWATCH_ALLOW_NETWORKS": "loopback"})
-        with archive.collector(settings, workers=1) as collector:
-            collector.update(archive.store.source_states())
+
+    def update() -> None:
+        with open_archive(path) as archive:
+            settings = fetch_settings_from_env({"PRESSWATCH_ALLOW_NETWORKS": "loopback"})
+            with archive.collector(settings, workers=1) as collector:
+                collector.update(archive.store.source_states())
+
+    # In a thread of its own, as the CLI runs it: an earlier test module's browser keeps
+    # an event loop running on the main thread for the rest of the session.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(update).result()
 
 
 def checked(db: str) -> int:
