@@ -1,6 +1,6 @@
 """Use cases for publishing: topic feeds of saved queries, API tokens and alerts.
 
-A mixin of `Archive` so that the facade stays one object. Owner: issue 6 publishing.
+A mixin of `Archive` so that the facade stays one object.
 """
 
 from __future__ import annotations

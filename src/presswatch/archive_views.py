@@ -1,7 +1,7 @@
 """Use cases that assemble what a reader sees of one article: text with its entities,
 quotes, key phrases, language and syndicated copies.
 
-A mixin of `Archive`. Owner: issue 5 output.
+A mixin of `Archive`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Topic feeds, API tokens and alerts from the command line. Owner: issue 6 publishing."""
+"""Topic feeds, API tokens and alerts from the command line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What a reader is shown of one article's enrichment (pure). Owner: issue 5 output.
+"""What a reader is shown of one article's enrichment (pure).
 
 Offsets must point into the text the reader gets. The entity enricher read the page's
 text when the page had been read, else the feed's; a page read *after* the analysis

@@ -1,6 +1,6 @@
 """Alerts on saved queries: what is kept about them, and the signed payload sent.
 
-Pure: the HTTP delivery lives in collect/alerts.py. Owner: issue 6 publishing.
+Pure: the HTTP delivery lives in collect/alerts.py.
 
 A receiver checks a delivery by computing HMAC-SHA256 of the exact request body with the
 alert's secret and comparing it, in constant time, with `X-Presswatch-Signature`

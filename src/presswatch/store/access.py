@@ -1,6 +1,6 @@
 """API tokens, alerts on saved queries and their delivery log.
 
-Mixed into SQLStore. Owner: the alerts/publishing work (issue 6).
+Mixed into SQLStore.
 
 A delivery moves pending -> sending -> delivered | pending (retry) | failed. The move to
 'sending' is a compare-and-set committed before the POST, so two deliverers never send

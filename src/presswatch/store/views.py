@@ -4,7 +4,7 @@ quotes, key phrases, language and syndicated copies.
 Everything for many articles comes in a few queries per few hundred articles (not one per
 article), so a JSON listing costs about what the listing itself costs.
 
-Mixed into SQLStore. Owner: the article view work (issue 5 output).
+Mixed into SQLStore.
 """
 
 from __future__ import annotations
